@@ -1,0 +1,24 @@
+# The Knooppunt application image; docker-compose.yml runs it as web, ws, worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --system --create-home --home-dir /home/knooppunt knooppunt
+WORKDIR /app
+
+# Dependencies first, so code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir community && touch community/__init__.py && pip install -e . && rm -rf community
+
+COPY . .
+RUN pybabel --quiet compile --domain django --directory locale \
+    && DEBUG=False SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput --verbosity 0 \
+    && chown -R knooppunt /app/staticfiles
+
+USER knooppunt
+EXPOSE 8000 8001
+ENTRYPOINT ["/app/deploy/entrypoint.sh"]
+CMD ["web"]

@@ -1,0 +1,53 @@
+# Knooppunt: `make run` serves the product, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test lint typecheck pytest services messages install install-dev clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Knooppunt needs Python 3.11 or newer; set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed messages
+install-dev: $(VENV)/.installed-dev messages
+
+# Compiled catalogues (.mo) are built here, by Babel: no system gettext needed.
+messages: $(VENV)/.installed
+	@$(BIN)/pybabel --quiet compile --domain django --directory locale
+
+# Embedded mode: one process (uvicorn) serves pages and sockets, SQLite, tasks in-process.
+run: install
+	DEBUG=$${DEBUG:-True} $(PY) manage.py migrate --noinput
+	@echo "Knooppunt is at http://127.0.0.1:8000 (Ctrl-C stops it)"
+	DEBUG=$${DEBUG:-True} $(BIN)/uvicorn community.asgi:application --host 127.0.0.1 --port 8000 --ws-max-size 65536
+
+services:
+	@scripts/services.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	DEBUG=True $(BIN)/mypy community
+
+pytest: install-dev services
+	@scripts/system-packages.sh
+	$(BIN)/pytest -n auto -p no:cacheprovider
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

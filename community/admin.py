@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from community.models import AuditEntry, Community, Membership, Municipality, Organisation, Region, User
+from community.services import profile_snapshot, profile_changes_record
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin[Region]):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
+    list_display = ["name", "cbs_code", "region"]
+    list_filter = ["region"]
+    search_fields = ["name", "cbs_code"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    list_display = ["name", "kind", "municipality"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+class MembershipInline(admin.TabularInline[Membership, Community]):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin[Community]):
+    list_display = ["name", "slug", "region", "language"]
+    list_filter = ["region", "language"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "display_name", "kind", "is_active", "is_staff"]
+    list_filter = ["kind", "is_active", "is_staff"]
+    search_fields = ["email", "display_name"]
+    filter_horizontal = ["municipalities", "groups", "user_permissions"]
+    fieldsets = (
+        (None, {"fields": ["email", "password"]}),
+        (
+            _("Profile"),
+            {
+                "fields": [
+                    "display_name",
+                    "kind",
+                    "pseudonymous",
+                    "pseudonym_label",
+                    "municipalities",
+                    "organisation",
+                    "preferred_language",
+                ]
+            },
+        ),
+        (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    )
+    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "display_name", "kind", "password1", "password2"]}),)
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool) -> None:
+        if change:
+            form._profile_before = profile_snapshot(User.objects.get(pk=obj.pk))  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool) -> None:
+        # Municipalities are written here, after the user row: compare once both are saved.
+        super().save_related(request, form, formsets, change)
+        before = getattr(form, "_profile_before", None)
+        if before is not None:
+            profile_changes_record(actor=request.user, user=form.instance, before=before)  # type: ignore[arg-type]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
+    list_display = ["created_at", "action", "actor", "community", "subject_type", "subject_id"]
+    list_filter = ["action", "community"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEntry]:
+        return super().get_queryset(request).select_related("actor", "community", "subject_type")

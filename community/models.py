@@ -1,0 +1,328 @@
+"""The community domain: people, places, organisations, communities, memberships, audit."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    DUTCH = "nl", _("Dutch")
+    ENGLISH = "en", _("English")
+    ARABIC = "ar", _("Arabic")
+
+
+class Region(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    cbs_code = models.CharField(
+        _("CBS code"),
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^GM[0-9]{4}$", _("A CBS municipality code looks like GM0855."))],
+        help_text=_("The code Statistics Netherlands (CBS) gives the municipality, e.g. GM0855."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cbs_code__regex=r"^GM[0-9]{4}$"), name="municipality_cbs_code_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationKind(models.TextChoices):
+    MUNICIPALITY = "municipality", _("Municipality")
+    COA = "coa", _("COA (Central Agency for the Reception of Asylum Seekers)")
+    VLUCHTELINGENWERK = "vluchtelingenwerk", _("VluchtelingenWerk")
+    HOUSING_CORPORATION = "housing_corporation", _("Housing corporation")
+    LANGUAGE_SCHOOL = "language_school", _("Language school")
+    EMPLOYER_SERVICE = "employer_service", _("Employer service")
+    GGD = "ggd", _("GGD (public health service)")
+    DIVOSA = "divosa", _("Divosa")
+    MINISTRY = "ministry", _("Ministry")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("municipality"),
+        help_text=_("For a municipality's own organisation or a local branch; empty for national bodies."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="municipality") | models.Q(municipality__isnull=False),
+                name="organisation_municipality_kind_has_municipality",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(models.Model):
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="communities", verbose_name=_("region")
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.DUTCH,
+        help_text=_("The language of the community's digests and emails."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserKind(models.TextChoices):
+    PROFESSIONAL = "professional", _("Professional")
+    STATUS_HOLDER = "status_holder", _("Status holder")
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        # The whole address is compared case-insensitively, so it is stored lower-case.
+        return (email or "").strip().lower()
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        kind = fields.setdefault("kind", UserKind.PROFESSIONAL)
+        # Pseudonymity is on by default for status holders (PRODUCT.md, Privacy).
+        fields.setdefault("pseudonymous", kind == UserKind.STATUS_HOLDER)
+        user = self.model(email=self.normalize_email(email), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=UserKind.choices, default=UserKind.PROFESSIONAL)
+    pseudonymous = models.BooleanField(
+        _("pseudonymous"),
+        default=False,
+        help_text=_("Others see a pseudonym instead of the name on everything this person posts."),
+    )
+    pseudonym_label = models.CharField(
+        _("pseudonym"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown instead of the name when pseudonymous; empty shows a generic description."),
+    )
+    municipalities = models.ManyToManyField(
+        Municipality, blank=True, related_name="people", verbose_name=_("municipalities")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("organisation"),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.DUTCH
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_case_insensitive_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="status_holder") | models.Q(organisation__isnull=True),
+                name="user_status_holder_has_no_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)
+        if self.kind == UserKind.STATUS_HOLDER and self.organisation_id is not None:
+            raise ValidationError({"organisation": _("Status holders do not belong to an organisation.")})
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def is_status_holder(self) -> bool:
+        return self.kind == UserKind.STATUS_HOLDER
+
+
+class Role(models.TextChoices):
+    """What a person may do in a community (PRODUCT.md, "Who uses it")."""
+
+    MEMBER = "member", _("Member")
+    MODERATOR = "moderator", _("Moderator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    LIAISON = "liaison", _("Liaison")
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("community")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("since"), default=timezone.now)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["community", "user"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="membership_unique_user_community"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.community} ({self.role})"
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or remove an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """One row of the append-only audit log; written through ``community.audit.audit_record``.
+
+    Rows are never updated or deleted (the model refuses, and on PostgreSQL a
+    trigger refuses too). The single exception is the actor becoming empty when
+    that person's account is deleted.
+    """
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=100)
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("subject type")
+    )
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("community"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="auditentry_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The audit log is append-only.")

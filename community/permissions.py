@@ -1,0 +1,231 @@
+"""Who may do what in a community: the role table of PRODUCT.md, in one place.
+
+Every question is one function ``may_<action>(user, community) -> bool``.
+Pages, the API and WebSocket consumers all ask these, so the answers cannot
+drift between them. Access helpers (``access_*``) fetch and authorise at once:
+something that does not exist and something the person may not see answer the
+same, with 404.
+
+Rules that hold for every question:
+
+* anonymous and deactivated people may do nothing;
+* a person's abilities come only from their membership role, never from their
+  profile kind (professional or status holder) nor from being staff;
+* a coordinator or liaison without multi-factor authentication acts as a
+  member until they enrol (PRODUCT.md: "Anyone with a coordinator or liaison
+  role must use MFA").
+
+Each call asks the database afresh (one query), so a role change or removal
+takes effect on the very next request or socket message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from community.models import Community, Membership, Role, User
+
+# Authenticators that are a second factor by themselves; recovery codes are a fallback.
+MFA_AUTHENTICATOR_TYPES = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+ROLES_REQUIRING_MFA = frozenset({Role.COORDINATOR, Role.LIAISON})
+
+# Roles of people who take part in the community's daily work.
+PARTICIPANTS = frozenset({Role.MEMBER, Role.MODERATOR, Role.COORDINATOR})
+MODERATORS = frozenset({Role.MODERATOR, Role.COORDINATOR})
+COORDINATORS = frozenset({Role.COORDINATOR})
+ANSWERERS = frozenset({Role.COORDINATOR, Role.LIAISON})
+ANY_ROLE = frozenset(Role)
+
+PersonLike = User | AnonymousUser
+
+
+@dataclass(frozen=True)
+class RoleStanding:
+    """A person's membership role in one community and whether it is in force."""
+
+    role: Role
+    has_mfa: bool
+
+    @property
+    def effective(self) -> Role:
+        if self.role in ROLES_REQUIRING_MFA and not self.has_mfa:
+            return Role.MEMBER
+        return self.role
+
+    @property
+    def awaiting_mfa(self) -> bool:
+        """The role is held back until the person enrols a second factor."""
+        return self.effective != self.role
+
+
+def _mfa_enrolled() -> Exists:
+    return Exists(Authenticator.objects.filter(user=OuterRef("user"), type__in=MFA_AUTHENTICATOR_TYPES))
+
+
+def role_standing(user: PersonLike, community: Community) -> RoleStanding | None:
+    """The person's role in the community, or None when they may see nothing of it."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    row = (
+        Membership.objects.filter(user_id=user.pk, community_id=community.pk)
+        .annotate(has_mfa=_mfa_enrolled())
+        .values_list("role", "has_mfa")
+        .first()
+    )
+    if row is None:
+        return None
+    return RoleStanding(role=Role(row[0]), has_mfa=row[1])
+
+
+def effective_role(user: PersonLike, community: Community) -> Role | None:
+    standing = role_standing(user, community)
+    return None if standing is None else standing.effective
+
+
+def _has_role(user: PersonLike, community: Community, roles: frozenset[Role]) -> bool:
+    return effective_role(user, community) in roles
+
+
+# --- Reading -----------------------------------------------------------------
+
+
+def may_view_community(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, ANY_ROLE)
+
+
+def may_view_unreported_signals(user: PersonLike, community: Community) -> bool:
+    """Signals before they are reported to the targets; liaisons see them from `reported` on."""
+    return _has_role(user, community, PARTICIPANTS)
+
+
+def may_view_reported_signals(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, ANY_ROLE)
+
+
+def may_view_digest_drafts(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_view_sent_digests(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, ANY_ROLE)
+
+
+def may_view_dashboard(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, ANSWERERS)
+
+
+# --- Members' daily work ----------------------------------------------------
+
+
+def may_report(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, PARTICIPANTS)
+
+
+def may_recognise(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, PARTICIPANTS)
+
+
+def may_discuss(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, PARTICIPANTS)
+
+
+def may_follow(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, PARTICIPANTS)
+
+
+def may_flag(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, PARTICIPANTS)
+
+
+# --- Moderation --------------------------------------------------------------
+
+
+def may_moderate(user: PersonLike, community: Community) -> bool:
+    """Hide and restore messages and signals."""
+    return _has_role(user, community, MODERATORS)
+
+
+def may_merge_signals(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, MODERATORS)
+
+
+def may_handle_flags(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, MODERATORS)
+
+
+def may_mark_key_points(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, MODERATORS)
+
+
+def may_resolve_locally(user: PersonLike, community: Community) -> bool:
+    """open → resolved_locally, with the lesson written down."""
+    return _has_role(user, community, MODERATORS)
+
+
+# --- Coordination ------------------------------------------------------------
+
+
+def may_manage_members(user: PersonLike, community: Community) -> bool:
+    """Members, roles, invitations and applications."""
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_manage_settings(user: PersonLike, community: Community) -> bool:
+    """Name and description, escalation rule, digest schedule and targets."""
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_escalate(user: PersonLike, community: Community) -> bool:
+    """Escalate a signal by hand, with a reason."""
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_approve_digests(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_change_status(user: PersonLike, community: Community) -> bool:
+    """Resolve, close and reopen signals."""
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_reveal_pseudonym(user: PersonLike, community: Community) -> bool:
+    """Always with a reason, always audited."""
+    return _has_role(user, community, COORDINATORS)
+
+
+def may_record_answers(user: PersonLike, community: Community) -> bool:
+    return _has_role(user, community, ANSWERERS)
+
+
+# --- Fetch and authorise -----------------------------------------------------
+
+
+def communities_visible_to(user: PersonLike) -> QuerySet[Community]:
+    """The communities a person belongs to (any role); none for the anonymous or deactivated."""
+    if not user.is_authenticated or not user.is_active:
+        return Community.objects.none()
+    return Community.objects.filter(memberships__user_id=user.pk)
+
+
+Check = Callable[[PersonLike, Community], bool]
+
+
+def access_community(user: PersonLike, slug: str, *, may: Check = may_view_community) -> Community:
+    """The community named by ``slug`` if the person may see it and do ``may`` in it.
+
+    Unknown, or not the person's: 404. Visible but the action is not theirs: 403.
+    """
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not may_view_community(user, community):
+        raise Http404
+    if may is not may_view_community and not may(user, community):
+        raise PermissionDenied
+    return community

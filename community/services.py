@@ -1,0 +1,99 @@
+"""Changes to people and their profiles. Views, the admin and commands call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from community.audit import audit_record
+from community.models import Language, Municipality, Organisation, User, UserKind
+
+
+def profile_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "municipalities": sorted(user.municipalities.values_list("cbs_code", flat=True)),
+        "organisation": user.organisation.name if user.organisation_id and user.organisation else None,
+    }
+
+
+def profile_changes_record(*, actor: User | None, user: User, before: dict[str, Any]) -> None:
+    """Log what changed in the fields recognitions take from the profile.
+
+    A recognition records the person's municipality and organisation at that
+    moment, so a change there must be traceable (PRODUCT.md, Recognitions).
+    Caller passes the ``profile_snapshot`` taken before the change, inside
+    the same transaction.
+    """
+    after = profile_snapshot(user)
+    for field in ("municipalities", "organisation"):
+        if before[field] != after[field]:
+            audit_record(
+                actor=actor,
+                action=f"profile.{field}_changed",
+                subject=user,
+                data={"before": before[field], "after": after[field]},
+            )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    display_name: str,
+    kind: UserKind = UserKind.PROFESSIONAL,
+    password: str | None = None,
+    pseudonymous: bool | None = None,
+    municipalities: Iterable[Municipality] = (),
+    organisation: Organisation | None = None,
+    preferred_language: Language = Language.DUTCH,
+) -> User:
+    fields: dict[str, Any] = {
+        "display_name": display_name,
+        "kind": kind,
+        "organisation": organisation,
+        "preferred_language": preferred_language,
+    }
+    if pseudonymous is not None:
+        fields["pseudonymous"] = pseudonymous
+    user = User.objects.create_user(email, password, **fields)
+    user.municipalities.set(municipalities)
+    return user
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    actor: User,
+    user: User,
+    display_name: str = _UNSET,
+    pseudonymous: bool = _UNSET,
+    pseudonym_label: str = _UNSET,
+    municipalities: Iterable[Municipality] = _UNSET,
+    organisation: Organisation | None = _UNSET,
+    preferred_language: Language = _UNSET,
+) -> User:
+    """Change what is given; leave the rest. Municipality and organisation changes are audited."""
+    before = profile_snapshot(user)
+    changed: list[str] = []
+    for field, value in (
+        ("display_name", display_name),
+        ("pseudonymous", pseudonymous),
+        ("pseudonym_label", pseudonym_label),
+        ("organisation", organisation),
+        ("preferred_language", preferred_language),
+    ):
+        if value is not _UNSET and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    if changed:
+        user.full_clean(exclude=["password"])
+        user.save(update_fields=changed)
+    if municipalities is not _UNSET:
+        user.municipalities.set(municipalities)
+    profile_changes_record(actor=actor, user=user, before=before)
+    return user

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the Debian packages the test suite drives, where they are missing:
+# nginx (its configuration is checked with `nginx -t`).
+set -euo pipefail
+
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: the tests need these Debian packages: ${need[*]} (apt-get install ${need[*]})." >&2
+    exit 1
+fi
+echo "Installing ${need[*]} from Debian's packages"
+# Keep the package's post-install script from starting a server on port 80.
+created_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+fi
+trap '[ "$created_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,88 @@
+"""Shared fixtures: personas, a fast password hasher, real app servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from community.models import Community, Municipality, Role, User, UserKind
+from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Once, in the controller before any xdist worker starts: the compiled
+    # catalogues and the static-files manifest that pages need with DEBUG off.
+    if hasattr(config, "workerinput"):
+        return
+    subprocess.run(
+        [str(Path(sys.executable).parent / "pybabel"), "--quiet", "compile", "--domain", "django", "--directory", "locale"],
+        cwd=ROOT,
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=ROOT, check=True
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def community(db: None) -> Community:
+    return CommunityFactory(name="CoP Statushouders Hart van Brabant", slug="cop-hvb")
+
+
+@pytest.fixture
+def tilburg(db: None) -> Municipality:
+    return Municipality.objects.get(cbs_code="GM0855")
+
+
+@pytest.fixture
+def alice(community: Community) -> User:
+    """A coordinator of ``community`` with TOTP enrolled."""
+    user = UserFactory(email="alice@example.org", display_name="Alice Coordinator", mfa=True)
+    MembershipFactory(user=user, community=community, role=Role.COORDINATOR)
+    return user
+
+
+@pytest.fixture
+def bob(community: Community, tilburg: Municipality) -> User:
+    """A member of ``community``: a professional in Tilburg."""
+    user = UserFactory(
+        email="bob@example.org", display_name="Bob Member", organisation=OrganisationFactory(name="VluchtelingenWerk")
+    )
+    user.municipalities.set([tilburg])
+    MembershipFactory(user=user, community=community, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def charlie(db: None) -> User:
+    """Signed up, but a member of no community (an outsider)."""
+    return UserFactory(email="charlie@example.org", display_name="Charlie Outsider")
+
+
+@pytest.fixture
+def dilara(community: Community) -> User:
+    """A status holder and member of ``community`` (pseudonymous by default)."""
+    user = UserFactory(email="dilara@example.org", display_name="Dilara", kind=UserKind.STATUS_HOLDER)
+    MembershipFactory(user=user, community=community, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def server_env(django_db_setup: None, django_db_blocker: object) -> dict[str, str]:
+    """Environment for an app server process that uses this test run's database."""
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        name = connection.settings_dict["NAME"]
+    base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+    return {"DATABASE_URL": f"{base}/{name}"}

@@ -1,0 +1,79 @@
+"""Start the real app servers (gunicorn for pages, uvicorn for sockets) as child processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def closed_port_url(scheme: str) -> str:
+    """A URL on loopback where nothing listens: the port was free a moment ago."""
+    return f"{scheme}://127.0.0.1:{free_port()}/0"
+
+
+def command_for(kind: Literal["gunicorn", "uvicorn"], port: int) -> list[str]:
+    if kind == "gunicorn":
+        return [str(BIN / "gunicorn"), "community.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
+    return [
+        str(BIN / "uvicorn"),
+        "community.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws-max-size",
+        "65536",
+        "--log-level",
+        "warning",
+    ]
+
+
+@contextmanager
+def app_server(kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]) -> Iterator[str]:
+    """Serve the project on a free loopback port; yield its base URL; stop it afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        command_for(kind, port),
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                raise RuntimeError(f"{kind} exited with {process.returncode}:\n{output}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} did not listen on port {port} within 30 s") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
