@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from community.models import AuditEntry, Community, Membership, Municipality, Organisation, Region, User
-from community.services import profile_snapshot, profile_changes_record
+from community.services import profile_changes_record, profile_snapshot
 
 
 @admin.register(Region)
@@ -48,7 +48,8 @@ class CommunityAdmin(admin.ModelAdmin[Community]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+# The stubs bind UserAdmin to AbstractUser; ours is an AbstractBaseUser with the same admin needs.
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     ordering = ["email"]
     list_display = ["email", "display_name", "kind", "is_active", "is_staff"]
     list_filter = ["kind", "is_active", "is_staff"]
@@ -73,7 +74,9 @@ class UserAdmin(DjangoUserAdmin):
         (_("Access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     )
-    add_fieldsets = ((None, {"classes": ["wide"], "fields": ["email", "display_name", "kind", "password1", "password2"]}),)
+    add_fieldsets = (
+        (None, {"classes": ["wide"], "fields": ["email", "display_name", "kind", "password1", "password2"]}),
+    )
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool) -> None:
         if change:

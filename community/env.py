@@ -43,9 +43,7 @@ def env_str(name: str, default: str | None = None, *, environ: Mapping[str, str]
     return default if value is None else value
 
 
-def env_int(
-    name: str, default: int, *, minimum: int | None = None, environ: Mapping[str, str] | None = None
-) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, environ: Mapping[str, str] | None = None) -> int:
     value = _raw(name, environ)
     if value is None:
         return default

@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
+import psycopg
 import redis
 from django.conf import settings
 from django.core.cache import cache
@@ -18,16 +19,22 @@ TIMEOUT_SECONDS = 2
 
 
 def database_ok() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        return cursor.fetchone() == (1,)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return bool(cursor.fetchone() == (1,))
+    # A connection of its own with a short timeout: waiting on the pool for an
+    # unreachable server would hold the answer for the pool's whole timeout.
+    params = {**connection.get_connection_params(), "connect_timeout": TIMEOUT_SECONDS}
+    with psycopg.connect(**params) as conn:
+        return bool(conn.execute("SELECT 1").fetchone() == (1,))
 
 
 def cache_ok() -> bool:
     key = f"healthz:{uuid.uuid4().hex}"
     cache.set(key, "ok", 10)
     try:
-        return cache.get(key) == "ok"
+        return bool(cache.get(key) == "ok")
     finally:
         cache.delete(key)
 

@@ -33,6 +33,8 @@ TEMPLATE_DIRS = ("templates",)
 
 # Words that stay the same in every language: names of the product and of organisations.
 PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa"})
+# Loanwords that are the ordinary word in that language too (keep this list short).
+SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Professional"})}
 
 KEYWORDS = {
     "_": None,
@@ -121,11 +123,13 @@ def catalogue_problems(language: str, base: Path | None = None) -> list[str]:
         if message is None:
             problems.append(f"{language}: missing {label} from {where}")
             continue
-        translations = list(message.string) if isinstance(message.string, tuple | list) else [message.string]
+        translations: list[str] = (
+            list(message.string) if isinstance(message.string, tuple | list) else [message.string or ""]
+        )
         if message.fuzzy or not all(translations):
             problems.append(f"{language}: untranslated {label} from {where}")
             continue
-        if msgid not in PROPER_NOUNS and translations[0] == msgid:
+        if translations[0] == msgid and msgid not in PROPER_NOUNS | SAME_WORD.get(language, frozenset()):
             problems.append(f"{language}: identical to the source {label} from {where}")
         if source.plural is None:
             if placeholders(translations[0]) != placeholders(msgid):

@@ -103,9 +103,7 @@ class Organisation(models.Model):
 
 
 class Community(models.Model):
-    region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="communities", verbose_name=_("region")
-    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="communities", verbose_name=_("region"))
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)

@@ -50,10 +50,7 @@ def rate_limit_hit(scope: str, key: str, *, limit: int, period: int) -> RateLimi
     except ValueError:
         # First hit of this window. add() is atomic: if another caller won the
         # race, our add fails and the incr below counts us after them.
-        if cache.add(cache_key, 1, timeout):
-            count = 1
-        else:
-            count = cache.incr(cache_key)
+        count = 1 if cache.add(cache_key, 1, timeout) else cache.incr(cache_key)
     retry_after = max(1, math.ceil((window + 1) * period - now))
     return RateLimitResult(
         allowed=count <= limit,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -39,7 +40,7 @@ if _secret_key is None:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is False.")
     # Only ever used with DEBUG on: sessions made with it are worthless elsewhere.
-    _secret_key = "insecure-development-key-do-not-use-in-production-" + "k" * 16  # noqa: S105
+    _secret_key = "insecure-development-key-do-not-use-in-production-" + "k" * 16
 SECRET_KEY = _secret_key
 
 _local_hosts = ["localhost", "127.0.0.1", "[::1]"]
@@ -117,9 +118,7 @@ TEMPLATES = [
 
 # --- Data -------------------------------------------------------------------
 
-_database_url = env_url(
-    "DATABASE_URL", None, schemes={"postgres", "postgresql", "pgsql", "sqlite"}, require_host=False
-)
+_database_url = env_url("DATABASE_URL", None, schemes={"postgres", "postgresql", "pgsql", "sqlite"}, require_host=False)
 if _database_url is None and not EMBEDDED_MODE:
     raise ImproperlyConfigured("DATABASE_URL is required when REDIS_URL is set (full mode uses PostgreSQL).")
 if _database_url is None or _database_url.startswith("sqlite"):
@@ -142,6 +141,8 @@ def _redis_db_number(url: str) -> int:
     return int(path) if path.isdigit() else 0
 
 
+CACHES: dict[str, dict[str, Any]]
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if REDIS_URL is None:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "knooppunt"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -230,6 +231,9 @@ SESSION_COOKIE_SECURE = SITE_IS_HTTPS
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SITE_IS_HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SITE_IS_HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

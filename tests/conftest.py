@@ -22,7 +22,15 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
     subprocess.run(
-        [str(Path(sys.executable).parent / "pybabel"), "--quiet", "compile", "--domain", "django", "--directory", "locale"],
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "--quiet",
+            "compile",
+            "--domain",
+            "django",
+            "--directory",
+            "locale",
+        ],
         cwd=ROOT,
         check=True,
     )

@@ -71,7 +71,7 @@ class UserFactory(DjangoModelFactory[User]):
         return model_class.objects.create_user(*args, **kwargs)  # type: ignore[arg-type]
 
     @factory.post_generation
-    def mfa(obj: User, create: bool, extracted: bool | None, **kwargs: object) -> None:  # noqa: N805
+    def mfa(obj: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
         """``UserFactory(mfa=True)`` enrols a real TOTP authenticator."""
         if create and extracted:
             TOTP.activate(obj, generate_totp_secret())
