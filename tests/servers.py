@@ -77,3 +77,37 @@ def app_server(kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]) -> Ite
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], name: str) -> Iterator[str]:
+    """A real Celery worker process (solo pool) on the suite's broker; yields its node name."""
+    node = f"{name}@localhost"
+    process = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "--app",
+            "community",
+            "worker",
+            "--pool",
+            "solo",
+            "--hostname",
+            node,
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield node
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
