@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+PORT ?= 8000
 
 .PHONY: run test lint typecheck pytest services messages install install-dev clean
 
@@ -27,11 +28,10 @@ install-dev: $(VENV)/.installed-dev messages
 messages: $(VENV)/.installed
 	@$(BIN)/pybabel --quiet compile --domain django --directory locale
 
-# Embedded mode: one process (uvicorn) serves pages and sockets, SQLite, tasks in-process.
+# Embedded mode by default (one uvicorn process, SQLite, tasks in-process); with REDIS_URL and
+# DATABASE_URL set, the full topology (gunicorn, uvicorn, Celery worker and beat) under honcho.
 run: install
-	DEBUG=$${DEBUG:-True} $(PY) manage.py migrate --noinput
-	@echo "Knooppunt is at http://127.0.0.1:8000 (Ctrl-C stops it)"
-	DEBUG=$${DEBUG:-True} $(BIN)/uvicorn community.asgi:application --host 127.0.0.1 --port 8000 --ws-max-size 65536
+	@PORT=$(PORT) scripts/run.sh
 
 services:
 	@scripts/services.sh

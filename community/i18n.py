@@ -34,7 +34,7 @@ TEMPLATE_DIRS = ("templates",)
 # Words that stay the same in every language: names of the product and of organisations.
 PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa"})
 # Loanwords that are the ordinary word in that language too (keep this list short).
-SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Professional"})}
+SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Professional", "status"})}
 
 KEYWORDS = {
     "_": None,
@@ -80,11 +80,14 @@ def extract_messages(base: Path | None = None) -> dict[MessageKey, SourceMessage
     found: dict[MessageKey, SourceMessage] = {}
     sources: list[tuple[Path, bytes]] = [(path, path.read_bytes()) for path in _python_files(base)]
     for path in _template_files(base):
-        text = path.read_text(encoding="utf-8")
-        sources.append((path, templatize(text, origin=str(path)).encode("utf-8")))
-    for path, code in sources:
+        python = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+        # templatize keeps the template's indentation, which Python's tokenizer
+        # would read as blocks; each call sits on one line, so strip it.
+        python = "\n".join(line.lstrip() for line in python.split("\n"))
+        sources.append((path, python.encode("utf-8")))
+    for path, source in sources:
         for lineno, message, _comments, context in extract(
-            "python", io.BytesIO(code), keywords=KEYWORDS, options={"encoding": "utf-8"}
+            "python", io.BytesIO(source), keywords=KEYWORDS, options={"encoding": "utf-8"}
         ):
             singular, plural = (message[0], message[1]) if isinstance(message, tuple) else (message, None)
             if not singular:

@@ -84,6 +84,18 @@ def role_standing(user: PersonLike, community: Community) -> RoleStanding | None
     return RoleStanding(role=Role(row[0]), has_mfa=row[1])
 
 
+def role_standings(user: PersonLike) -> dict[int, RoleStanding]:
+    """The person's standing in each of their communities, by community id, in one query."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    rows = (
+        Membership.objects.filter(user_id=user.pk)
+        .annotate(has_mfa=_mfa_enrolled())
+        .values_list("community_id", "role", "has_mfa")
+    )
+    return {community_id: RoleStanding(role=Role(role), has_mfa=has_mfa) for community_id, role, has_mfa in rows}
+
+
 def effective_role(user: PersonLike, community: Community) -> Role | None:
     standing = role_standing(user, community)
     return None if standing is None else standing.effective

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from community.audit import audit_record
-from community.models import Language, Municipality, Organisation, User, UserKind
+from community.models import Community, Language, Municipality, Organisation, User, UserKind
+from community.permissions import may_manage_settings
 
 
 def profile_snapshot(user: User) -> dict[str, Any]:
@@ -97,3 +99,30 @@ def profile_update(
         user.municipalities.set(municipalities)
     profile_changes_record(actor=actor, user=user, before=before)
     return user
+
+
+COMMUNITY_SETTINGS = ("name", "description", "language", "open_for_applications")
+
+
+@transaction.atomic
+def community_settings_update(*, actor: User, community: Community, **values: Any) -> Community:
+    """Change the community's own settings (those in ``COMMUNITY_SETTINGS``); audited."""
+    if not may_manage_settings(actor, community):
+        raise PermissionDenied
+    unknown = set(values) - set(COMMUNITY_SETTINGS)
+    if unknown:
+        raise TypeError(f"not community settings: {', '.join(sorted(unknown))}")
+    changed = {
+        name: {"before": getattr(community, name), "after": value}
+        for name, value in values.items()
+        if getattr(community, name) != value
+    }
+    if changed:
+        for name, change in changed.items():
+            setattr(community, name, change["after"])
+        community.full_clean()
+        community.save(update_fields=list(changed))
+        audit_record(
+            actor=actor, action="community.settings_changed", subject=community, community=community, data=changed
+        )
+    return community

@@ -1,11 +1,32 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from community import views
+from community.views import account, home, joining, members
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("healthz", home.healthz, name="healthz"),
+    path("invitations/<str:token>/", joining.invitation, name="invitation"),
+    path("invitations/mine/<int:pk>/accept/", joining.invitation_accept_mine, name="invitation_accept_mine"),
+    path("communities/<slug:slug>/apply/", joining.community_apply, name="community_apply"),
+    path("communities/<slug:slug>/members/", members.members, name="community_members"),
+    path("communities/<slug:slug>/members/invite/", members.member_invite, name="community_invite"),
+    path(
+        "communities/<slug:slug>/invitations/<int:pk>/withdraw/",
+        members.invitation_withdraw,
+        name="community_invitation_withdraw",
+    ),
+    path(
+        "communities/<slug:slug>/applications/<int:pk>/decide/",
+        members.application_decision,
+        name="community_application_decide",
+    ),
+    path("communities/<slug:slug>/members/<int:pk>/role/", members.member_role, name="community_member_role"),
+    path("communities/<slug:slug>/members/<int:pk>/remove/", members.member_remove, name="community_member_remove"),
+    path("communities/<slug:slug>/settings/", members.community_settings, name="community_settings"),
+    path("settings/", account.account_settings, name="account_settings"),
+    path("settings/tokens/", account.api_token_new, name="api_token_new"),
+    path("settings/tokens/<int:pk>/revoke/", account.api_token_delete, name="api_token_revoke"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

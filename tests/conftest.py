@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
 from django.db import connection
 
 from community.models import Community, Municipality, Role, User, UserKind
@@ -42,6 +47,25 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings: Any) -> None:
+    """Each test counts rate limits and caches in a Redis namespace of its own.
+
+    Parallel workers share the suite's Redis database and every request comes
+    from 127.0.0.1, so allauth's per-IP limits would otherwise add up across tests.
+    """
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+@pytest.fixture
+def mailbox() -> list[EmailMessage]:
+    """The messages sent so far in this test (Django's locmem backend)."""
+    mail.outbox.clear()
+    return mail.outbox
 
 
 @pytest.fixture

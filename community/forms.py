@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Application, Community, Language, Municipality, Organisation, Role, User, UserKind
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form (``ACCOUNT_SIGNUP_FORM_CLASS``)."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("Others see this name, unless you choose a pseudonym."),
+    )
+    kind = forms.ChoiceField(
+        label=_("I am"),
+        choices=[
+            (UserKind.PROFESSIONAL, _("a professional (municipality, COA, VluchtelingenWerk, …)")),
+            (UserKind.STATUS_HOLDER, _("a status holder (I have a residence permit)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=UserKind.PROFESSIONAL,
+    )
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices, initial=Language.DUTCH)
+
+    field_order = ["email", "display_name", "kind", "preferred_language", "password1"]
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"]
+        user.kind = self.cleaned_data["kind"]
+        user.preferred_language = self.cleaned_data["preferred_language"]
+        # Status holders post under a pseudonym unless they choose otherwise later.
+        user.pseudonymous = user.kind == UserKind.STATUS_HOLDER
+        user.save(update_fields=["display_name", "kind", "preferred_language", "pseudonymous"])
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
+    pseudonymous = forms.BooleanField(
+        label=_("Use a pseudonym"),
+        required=False,
+        help_text=_("Others see your pseudonym instead of your name on everything you post."),
+    )
+    pseudonym_label = forms.CharField(
+        label=_("Pseudonym"),
+        max_length=60,
+        required=False,
+        help_text=_("Leave empty to be shown as a status holder or professional in your region."),
+    )
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Municipalities where you work or live"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.all(), required=False)
+    preferred_language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if user.is_status_holder:
+            # Status holders have no organisation (PRODUCT.md).
+            del self.fields["organisation"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApplicationForm(forms.ModelForm[Application]):
+    class Meta:
+        model = Application
+        fields = ["message"]
+        labels = {"message": _("Why would you like to join? (optional)")}
+        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+
+
+class CommunitySettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=Language.choices,
+        help_text=_("The language of the community's digests and emails."),
+    )
+    open_for_applications = forms.BooleanField(
+        label=_("Open for applications"),
+        required=False,
+        help_text=_("People who are not a member can ask to join; a coordinator decides."),
+    )
+
+    @classmethod
+    def initial_for(cls, community: Community) -> dict[str, Any]:
+        return {name: getattr(community, name) for name in cls.base_fields}
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the new token"),
+        max_length=100,
+        help_text=_("For example the script or system that will use it."),
+    )

@@ -1,0 +1,31 @@
+"""Events from the community domain to open sockets. The only place here that calls ``group_send``."""
+
+from __future__ import annotations
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+
+def user_group(user_id: int) -> str:
+    """Every socket of one person joins this group."""
+    return f"user.{user_id}"
+
+
+def access_changed(*, user_id: int, community_id: int) -> None:
+    """Tell the person's open sockets that their access to a community changed.
+
+    Sent after commit, when a membership is removed or its role changes (or
+    the account is deactivated). Channels fixes a socket's user when it
+    connects, so consumers listen for ``access.changed`` and re-check, or
+    close, the sockets that belong to that community.
+    """
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(
+                user_group(user_id), {"type": "access.changed", "community_id": community_id}
+            )
+
+    transaction.on_commit(send)

@@ -1,0 +1,38 @@
+"""Personal API tokens, issued and revoked on the settings page."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.audit import audit_record
+from community.models import ApiToken, User
+
+TOKEN_PREFIX = "kp_"  # noqa: S105 -- a marker that makes leaked keys easy to spot, not a secret
+
+
+def token_hash(raw: str) -> str:
+    # The key has 256 bits of entropy, so a plain (unsalted) SHA-256 cannot be
+    # reversed by guessing; it lets a request find its token with one lookup.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Return the token and its key; the key is never stored and cannot be shown again."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name.strip(), key_hash=token_hash(raw), prefix=raw[:11])
+    audit_record(actor=user, action="api_token.created", subject=token, data={"name": token.name})
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of the person's own tokens; False when there was none to revoke."""
+    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(actor=user, action="api_token.revoked", subject=ApiToken(pk=token_id), data={})
+    return bool(revoked)

@@ -1,0 +1,151 @@
+"""Member management and community settings, for the community's coordinators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from community.forms import CommunitySettingsForm, InvitationForm, ReasonForm, RoleForm
+from community.joining import application_decide, invitation_create, invitation_revoke
+from community.memberships import membership_change_role, membership_remove
+from community.models import Application, ApplicationStatus, Invitation, Membership, Role, User
+from community.permissions import access_community, may_manage_members, may_manage_settings
+from community.services import community_settings_update
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+def members(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    context = {
+        "community": community,
+        "memberships": Membership.objects.filter(community=community)
+        .select_related("user", "user__organisation")
+        .order_by("user__display_name"),
+        "applications": Application.objects.filter(community=community, status=ApplicationStatus.PENDING)
+        .select_related("user")
+        .order_by("created_at"),
+        "invitations": Invitation.objects.filter(
+            community=community, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+        ).select_related("invited_by"),
+        "invitation_form": InvitationForm(),
+        "roles": Role.choices,
+    }
+    return render(request, "community/members.html", context)
+
+
+def _back(slug: str) -> HttpResponse:
+    return redirect("community_members", slug=slug)
+
+
+@require_POST
+@login_required
+def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a valid email address and a role."))
+        return _back(slug)
+    try:
+        invitation_create(
+            actor=_actor(request),
+            community=community,
+            email=form.cleaned_data["email"],
+            role=Role(form.cleaned_data["role"]),
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    return _back(slug)
+
+
+@require_POST
+@login_required
+def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    invitation = get_object_or_404(Invitation, pk=pk, community=community)
+    try:
+        invitation_revoke(actor=_actor(request), invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    return _back(slug)
+
+
+@require_POST
+@login_required
+def application_decision(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    application = get_object_or_404(Application.objects.select_related("user"), pk=pk, community=community)
+    approve = request.POST.get("decision") == "approve"
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        application_decide(actor=_actor(request), application=application, approve=approve, reason=reason)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        name = application.user.display_name
+        messages.success(
+            request,
+            (_("%(name)s is now a member.") if approve else _("The application of %(name)s was declined."))
+            % {"name": name},
+        )
+    return _back(slug)
+
+
+@require_POST
+@login_required
+def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, community=community)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the roles."))
+        return _back(slug)
+    try:
+        membership_change_role(actor=_actor(request), membership=membership, role=Role(form.cleaned_data["role"]))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The role of %(name)s was changed.") % {"name": membership.user.display_name})
+    return _back(slug)
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_members)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, community=community)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        membership_remove(actor=_actor(request), membership=membership, reason=reason)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("%(name)s is no longer a member.") % {"name": membership.user.display_name})
+    return _back(slug)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_settings)
+    form = CommunitySettingsForm(request.POST or None, initial=CommunitySettingsForm.initial_for(community))
+    if request.method == "POST" and form.is_valid():
+        community_settings_update(actor=_actor(request), community=community, **form.cleaned_data)
+        messages.success(request, _("The settings were saved."))
+        return redirect("community_settings", slug=slug)
+    return render(request, "community/settings.html", {"community": community, "form": form})
