@@ -230,6 +230,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_IS_HTTPS else "http"
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Knooppunt"
+# Accept the code of the previous and next 30-second window too: phone clocks drift and people type slowly.
+MFA_TOTP_TOLERANCE = 1
 
 # --- Security ---------------------------------------------------------------
 

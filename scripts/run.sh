@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-True}"
 PORT="${PORT:-8000}"
 BIN=.venv/bin
+export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names gunicorn, uvicorn and celery
 
 $BIN/python manage.py migrate --noinput --verbosity 0
 $BIN/python manage.py seed_demo --if-empty

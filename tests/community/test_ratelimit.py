@@ -81,3 +81,14 @@ def test_client_ip_believes_exactly_the_trusted_proxies(proxies: int, forwarded:
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
     with override_settings(TRUSTED_PROXY_COUNT=proxies):
         assert client_ip(request) == expected
+
+
+@pytest.mark.parametrize("proxies", [0, 1, 2])
+def test_allauth_rate_limits_see_the_same_client_address(proxies: int) -> None:
+    from allauth.core.internal.httpkit import get_client_ip
+
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.9, 10.0.0.7"
+    )
+    with override_settings(TRUSTED_PROXY_COUNT=proxies, ALLAUTH_TRUSTED_PROXY_COUNT=proxies):
+        assert get_client_ip(request) == client_ip(request)
