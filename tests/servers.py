@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,23 +46,34 @@ def command_for(kind: Literal["gunicorn", "uvicorn"], port: int) -> list[str]:
 
 
 @contextmanager
+def _child(command: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """Run ``command`` from the project root; its output goes to a file (a pipe nobody reads fills up)."""
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "output.log"
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+            )
+        try:
+            yield process, log
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
 def app_server(kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]) -> Iterator[str]:
     """Serve the project on a free loopback port; yield its base URL; stop it afterwards."""
     port = free_port()
-    process = subprocess.Popen(
-        command_for(kind, port),
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with _child(command_for(kind, port), env) as (process, log):
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"{kind} exited with {process.returncode}:\n{output}")
+                raise RuntimeError(f"{kind} exited with {process.returncode}:\n{log.read_text()}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -70,44 +82,12 @@ def app_server(kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]) -> Ite
                     raise RuntimeError(f"{kind} did not listen on port {port} within 30 s") from None
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
 def celery_worker(env: dict[str, str], name: str) -> Iterator[str]:
     """A real Celery worker process (solo pool) on the suite's broker; yields its node name."""
     node = f"{name}@localhost"
-    process = subprocess.Popen(
-        [
-            str(BIN / "celery"),
-            "--app",
-            "community",
-            "worker",
-            "--pool",
-            "solo",
-            "--hostname",
-            node,
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    command = [str(BIN / "celery"), "--app", "community", "worker", "--pool", "solo", "--hostname", node]
+    with _child([*command, "--loglevel", "INFO"], env):
         yield node
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
