@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import AuditEntry, Community, Membership, Municipality, Organisation, Region, User
+from community.memberships import (
+    membership_add_by_staff,
+    membership_change_role_by_staff,
+    membership_remove_by_staff,
+)
+from community.models import AuditEntry, Community, Membership, Municipality, Organisation, Region, Role, User
 from community.services import profile_changes_record, profile_snapshot
 
 
@@ -34,9 +40,53 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 
 
 class MembershipInline(admin.TabularInline[Membership, Community]):
+    """Shown, not edited here: memberships change through MembershipAdmin, which audits."""
+
     model = Membership
     extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Community | None = None) -> bool:
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin[Membership]):
+    """Staff start a community here (its first coordinator); every change goes through
+    community.memberships, so it is audited and keeps the last-coordinator rule."""
+
+    list_display = ["user", "community", "role", "created_at"]
+    list_filter = ["community", "role"]
+    search_fields = ["user__email", "user__display_name"]
     autocomplete_fields = ["user"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
+        return ["user", "community"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: ModelForm[Any], change: bool) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        try:
+            if change:
+                membership_change_role_by_staff(actor=actor, membership=obj, role=Role(obj.role))
+            else:
+                saved = membership_add_by_staff(
+                    actor=actor, user=obj.user, community=obj.community, role=Role(obj.role)
+                )
+                obj.pk = saved.pk
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        try:
+            membership_remove_by_staff(actor=request.user, membership=obj)  # type: ignore[arg-type]
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset:
+            self.delete_model(request, membership)
 
 
 @admin.register(Community)

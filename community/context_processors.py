@@ -4,20 +4,16 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from community.models import Community
-from community.permissions import role_standings
+from community.selectors import memberships_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The header's communities, and the roles that wait for two-factor authentication."""
+    """The header's communities, and the roles that wait for two-factor authentication (one query)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return {}
-    standings = role_standings(user)
-    if not standings:
-        return {"nav_communities": [], "roles_awaiting_mfa": []}
-    communities = {c.pk: c for c in Community.objects.filter(pk__in=standings).order_by("name")}
+    memberships = memberships_of(user)
     return {
-        "nav_communities": [(communities[pk], standings[pk]) for pk in communities],
-        "roles_awaiting_mfa": [(communities[pk], s) for pk, s in standings.items() if s.awaiting_mfa],
+        "nav_communities": [(m.community, standing) for m, standing in memberships],
+        "roles_awaiting_mfa": [(m.community, standing) for m, standing in memberships if standing.awaiting_mfa],
     }

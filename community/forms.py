@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Application, Community, Language, Municipality, Organisation, Role, User, UserKind
+from community.services import user_signup_complete
 
 
 class SignupForm(forms.Form):
@@ -31,12 +32,12 @@ class SignupForm(forms.Form):
     field_order = ["email", "display_name", "kind", "preferred_language", "password1"]
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        user.display_name = self.cleaned_data["display_name"]
-        user.kind = self.cleaned_data["kind"]
-        user.preferred_language = self.cleaned_data["preferred_language"]
-        # Status holders post under a pseudonym unless they choose otherwise later.
-        user.pseudonymous = user.kind == UserKind.STATUS_HOLDER
-        user.save(update_fields=["display_name", "kind", "preferred_language", "pseudonymous"])
+        user_signup_complete(
+            user=user,
+            display_name=self.cleaned_data["display_name"],
+            kind=UserKind(self.cleaned_data["kind"]),
+            preferred_language=Language(self.cleaned_data["preferred_language"]),
+        )
 
 
 class ProfileForm(forms.Form):
@@ -69,7 +70,7 @@ class ProfileForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"))
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
 
 
@@ -81,6 +82,10 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class DecisionForm(ReasonForm):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
 
 
 class ApplicationForm(forms.ModelForm[Application]):

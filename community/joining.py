@@ -13,7 +13,7 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.audit import audit_record
@@ -29,7 +29,8 @@ from community.models import (
     User,
     UserManager,
 )
-from community.permissions import may_manage_members
+from community.permissions import may_manage_members, mfa_enrolled
+from community.ratelimit import rate_limit_hit
 
 
 def _hash(token: str) -> str:
@@ -37,11 +38,22 @@ def _hash(token: str) -> str:
 
 
 def _coordinator_emails(community: Community) -> list[str]:
+    """Addresses of the coordinators whose role is in force (two-factor enrolled)."""
     return list(
-        User.objects.filter(
-            memberships__community=community, memberships__role=Role.COORDINATOR, is_active=True
-        ).values_list("email", flat=True)
+        User.objects.filter(memberships__community=community, memberships__role=Role.COORDINATOR, is_active=True)
+        .filter(mfa_enrolled("pk"))
+        .values_list("email", flat=True)
     )
+
+
+# Invitations and applications send mail to addresses people type in: limited per person.
+INVITATIONS_PER_HOUR = 50
+APPLICATIONS_PER_DAY = 5
+
+
+def _limit(scope: str, user: User, *, limit: int, period: int) -> None:
+    if not rate_limit_hit(scope, str(user.pk), limit=limit, period=period).allowed:
+        raise ValidationError(_("You have done this too often; try again later."), code="too_many")
 
 
 # --- Invitations -------------------------------------------------------------
@@ -56,6 +68,7 @@ def invitation_create(*, actor: User, community: Community, email: str, role: Ro
     """
     if not may_manage_members(actor, community):
         raise PermissionDenied
+    _limit("invitation.create", actor, limit=INVITATIONS_PER_HOUR, period=3600)
     email = UserManager.normalize_email(email)
     if Membership.objects.filter(community=community, user__email=email).exists():
         raise ValidationError(_("This person is already a member of the community."), code="already_member")
@@ -76,20 +89,15 @@ def invitation_create(*, actor: User, community: Community, email: str, role: Ro
         created_at=now,
         expires_at=now + INVITATION_VALIDITY,
     )
-    audit_record(
-        actor=actor,
-        action="invitation.created",
-        subject=invitation,
-        community=community,
-        data={"email": email, "role": role},
-    )
+    # The address stays on the invitation (which can be deleted), not in the append-only log.
+    audit_record(actor=actor, action="invitation.created", subject=invitation, community=community, data={"role": role})
     mail_after_commit(
         to=[email],
         template="community/email/invitation",
         context={
             "community": community,
             "inviter": actor,
-            "role": invitation.get_role_display(),
+            "role": Role(role).label,  # lazy: rendered in the community's language
             "url": absolute_url(reverse("invitation", args=[token])),
             "expires_at": invitation.expires_at,
         },
@@ -108,6 +116,12 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
     if not revoked:
         raise ValidationError(_("This invitation is no longer open."), code="not_pending")
     audit_record(actor=actor, action="invitation.revoked", subject=invitation, community=invitation.community)
+
+
+def email_hint(email: str) -> str:
+    """Enough of an address to know which account to use, not enough to learn it: ``e…@example.org``."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -151,16 +165,23 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
             code="wrong_person",
         )
     community = invitation.community
-    if Membership.objects.filter(user=user, community=community).exists():
-        raise ValidationError(_("You are already a member of this community."), code="already_member")
-    membership = Membership.objects.create(user=user, community=community, role=invitation.role)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(user=user, community=community, role=invitation.role)
+    except IntegrityError:
+        raise ValidationError(_("You are already a member of this community."), code="already_member") from None
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     # An application still waiting for the same community is answered by this.
-    Application.objects.filter(user=user, community=community, status=ApplicationStatus.PENDING).update(
-        status=ApplicationStatus.APPROVED, decided_at=invitation.accepted_at, reason=_("Joined by invitation.")
-    )
+    for application in Application.objects.filter(user=user, community=community, status=ApplicationStatus.PENDING):
+        with translation.override(community.language):
+            application.reason = _("Joined by invitation.")
+        application.status = ApplicationStatus.APPROVED
+        application.decided_at = invitation.accepted_at
+        application.decided_by = invitation.invited_by
+        application.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        audit_record(actor=user, action="application.approved", subject=application, community=community)
     audit_record(
         actor=user,
         action="invitation.accepted",
@@ -176,6 +197,7 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
 
 @transaction.atomic
 def application_submit(*, user: User, community: Community, message: str = "") -> Application:
+    _limit("application.submit", user, limit=APPLICATIONS_PER_DAY, period=86400)
     if not community.open_for_applications:
         raise ValidationError(_("This community does not take applications; ask a coordinator for an invitation."))
     if Membership.objects.filter(user=user, community=community).exists():

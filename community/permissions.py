@@ -65,8 +65,9 @@ class RoleStanding:
         return self.effective != self.role
 
 
-def _mfa_enrolled() -> Exists:
-    return Exists(Authenticator.objects.filter(user=OuterRef("user"), type__in=MFA_AUTHENTICATOR_TYPES))
+def mfa_enrolled(user_ref: str = "user") -> Exists:
+    """True where the row's person (``user_ref``) has a second factor enrolled."""
+    return Exists(Authenticator.objects.filter(user=OuterRef(user_ref), type__in=MFA_AUTHENTICATOR_TYPES))
 
 
 def role_standing(user: PersonLike, community: Community) -> RoleStanding | None:
@@ -75,7 +76,7 @@ def role_standing(user: PersonLike, community: Community) -> RoleStanding | None
         return None
     row = (
         Membership.objects.filter(user_id=user.pk, community_id=community.pk)
-        .annotate(has_mfa=_mfa_enrolled())
+        .annotate(has_mfa=mfa_enrolled())
         .values_list("role", "has_mfa")
         .first()
     )
@@ -90,7 +91,7 @@ def role_standings(user: PersonLike) -> dict[int, RoleStanding]:
         return {}
     rows = (
         Membership.objects.filter(user_id=user.pk)
-        .annotate(has_mfa=_mfa_enrolled())
+        .annotate(has_mfa=mfa_enrolled())
         .values_list("community_id", "role", "has_mfa")
     )
     return {community_id: RoleStanding(role=Role(role), has_mfa=has_mfa) for community_id, role, has_mfa in rows}

@@ -28,4 +28,5 @@ def access_changed(*, user_id: int, community_id: int) -> None:
                 user_group(user_id), {"type": "access.changed", "community_id": community_id}
             )
 
-    transaction.on_commit(send)
+    # robust: the change is committed; a channel layer that is down must not turn it into an error.
+    transaction.on_commit(send, robust=True)

@@ -64,6 +64,17 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_signup_complete(*, user: User, display_name: str, kind: UserKind, preferred_language: Language) -> User:
+    """What sign-up asks besides the address; status holders start pseudonymous."""
+    user.display_name = display_name
+    user.kind = kind
+    user.preferred_language = preferred_language
+    user.pseudonymous = kind == UserKind.STATUS_HOLDER
+    user.save(update_fields=["display_name", "kind", "preferred_language", "pseudonymous"])
+    return user
+
+
 _UNSET: Any = object()
 
 

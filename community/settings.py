@@ -51,7 +51,10 @@ CSRF_TRUSTED_ORIGINS = origin_list(
     "CSRF_TRUSTED_ORIGINS", ["http://localhost:8000", "http://127.0.0.1:8000"] if DEBUG else []
 )
 
-SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", schemes={"http", "https"}) or ""
+SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None, schemes={"http", "https"}) or ""
+if not SITE_URL:
+    # Cookie security and HTTPS redirects follow its scheme: never guess it in production.
+    raise ImproperlyConfigured("SITE_URL is required when DEBUG is False (e.g. https://knooppunt.example.nl).")
 if urlsplit(SITE_URL).path not in {"", "/"}:
     raise ImproperlyConfigured(f"SITE_URL must be an origin without a path, not {SITE_URL!r}.")
 SITE_URL = SITE_URL.rstrip("/")
@@ -61,6 +64,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 REDIS_URL = env_url("REDIS_URL", None, schemes={"redis", "rediss", "unix"}, require_host=False)
 EMBEDDED_MODE = REDIS_URL is None
+if EMBEDDED_MODE and not DEBUG:
+    # Embedded mode keeps the cache, rate limits and channel layer in one process's memory.
+    raise ImproperlyConfigured("REDIS_URL is required when DEBUG is False (embedded mode is for development).")
 
 # --- Applications -----------------------------------------------------------
 
@@ -187,8 +193,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Mail -------------------------------------------------------------------
 
+if not DEBUG and env_str("EMAIL_URL") is None:
+    # Sign-in codes and invitation links would otherwise be printed to the logs.
+    raise ImproperlyConfigured("EMAIL_URL is required when DEBUG is False (e.g. submission://user:pass@host).")
 globals().update(email_config("EMAIL_URL", "console:"))
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Knooppunt <noreply@localhost>") or ""
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Knooppunt <noreply@localhost>" if DEBUG else None) or ""
+if not DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured("DEFAULT_FROM_EMAIL is required when DEBUG is False.")
 try:
     validate_email(parseaddr(DEFAULT_FROM_EMAIL)[1])
 except ValidationError:

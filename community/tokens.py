@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.audit import audit_record
 from community.models import ApiToken, User
 
+MAX_ACTIVE_TOKENS = 10
 TOKEN_PREFIX = "kp_"  # noqa: S105 -- a marker that makes leaked keys easy to spot, not a secret
 
 
@@ -23,6 +26,12 @@ def token_hash(raw: str) -> str:
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Return the token and its key; the key is never stored and cannot be shown again."""
+    # Lock the person's row: two requests at once cannot both slip under the cap.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at=None).count() >= MAX_ACTIVE_TOKENS:
+        raise ValidationError(
+            _("You have %(count)d tokens; revoke one first.") % {"count": MAX_ACTIVE_TOKENS}, code="too_many"
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name.strip(), key_hash=token_hash(raw), prefix=raw[:11])
     audit_record(actor=user, action="api_token.created", subject=token, data={"name": token.name})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community.forms import ApiTokenForm, ProfileForm
@@ -56,14 +59,22 @@ def account_settings(request: HttpRequest) -> HttpResponseBase:
 
 @require_POST
 @login_required
+@reauthentication_required  # type: ignore[untyped-decorator]
+@never_cache
 def api_token_new(request: HttpRequest) -> HttpResponse:
+    """A new token lends the person's rights to a script: allauth asks for the password
+    (or code, or second factor) again first, like for adding a second factor."""
     user: User = request.user  # type: ignore[assignment]
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the token a name."))
         return redirect("account_settings")
-    _token, key = api_token_create(user=user, name=form.cleaned_data["name"])
-    # Shown in this response only; the key is not stored and cannot be shown again.
+    try:
+        _token, key = api_token_create(user=user, name=form.cleaned_data["name"])
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("account_settings")
+    # Shown in this response only (not cached); the key is not stored and cannot be shown again.
     return _settings_page(request, user, ProfileForm(user=user, initial=_profile_initial(user)), new_key=key)
 
 

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community.forms import ApplicationForm
-from community.joining import application_submit, invitation_accept, invitation_for_token, invitations_for
+from community.joining import (
+    application_submit,
+    email_hint,
+    invitation_accept,
+    invitation_for_token,
+    invitations_for,
+)
 from community.models import Community, User
 
 
@@ -33,7 +39,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(request.path)
         messages.success(request, _("Welcome to %(community)s.") % {"community": membership.community.name})
         return redirect("home")
-    return render(request, "community/invitation.html", {"invitation": found, "next": request.path})
+    return render(
+        request,
+        "community/invitation.html",
+        {"invitation": found, "email_hint": email_hint(found.email), "next": request.path},
+    )
 
 
 @require_POST

@@ -7,15 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from community.forms import CommunitySettingsForm, InvitationForm, ReasonForm, RoleForm
+from community.forms import CommunitySettingsForm, DecisionForm, InvitationForm, ReasonForm, RoleForm
 from community.joining import application_decide, invitation_create, invitation_revoke
 from community.memberships import membership_change_role, membership_remove
-from community.models import Application, ApplicationStatus, Invitation, Membership, Role, User
+from community.models import Application, Invitation, Membership, Role, User
 from community.permissions import access_community, may_manage_members, may_manage_settings
+from community.selectors import members_of, open_invitations, pending_applications
 from community.services import community_settings_update
 
 
@@ -23,20 +23,15 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+@require_safe
 @login_required
 def members(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug, may=may_manage_members)
     context = {
         "community": community,
-        "memberships": Membership.objects.filter(community=community)
-        .select_related("user", "user__organisation")
-        .order_by("user__display_name"),
-        "applications": Application.objects.filter(community=community, status=ApplicationStatus.PENDING)
-        .select_related("user")
-        .order_by("created_at"),
-        "invitations": Invitation.objects.filter(
-            community=community, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-        ).select_related("invited_by"),
+        "memberships": members_of(community),
+        "applications": pending_applications([community])[community.pk],
+        "invitations": open_invitations(community),
         "invitation_form": InvitationForm(),
         "roles": Role.choices,
     }
@@ -88,11 +83,15 @@ def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpRespons
 def application_decision(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug, may=may_manage_members)
     application = get_object_or_404(Application.objects.select_related("user"), pk=pk, community=community)
-    approve = request.POST.get("decision") == "approve"
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or decline; a reason has at most 1,000 characters."))
+        return _back(slug)
+    approve = form.cleaned_data["decision"] == "approve"
     try:
-        application_decide(actor=_actor(request), application=application, approve=approve, reason=reason)
+        application_decide(
+            actor=_actor(request), application=application, approve=approve, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -129,9 +128,11 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug, may=may_manage_members)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, community=community)
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _("A reason has at most 1,000 characters."))
+        return _back(slug)
     try:
-        membership_remove(actor=_actor(request), membership=membership, reason=reason)
+        membership_remove(actor=_actor(request), membership=membership, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

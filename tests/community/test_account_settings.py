@@ -12,6 +12,21 @@ from community.models import ApiToken, AuditEntry, Municipality, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery staple"  # the factories' password
+
+
+def sign_in_recently(client: Client, user: User) -> None:
+    """Signed in, and the password given again just now (allauth's reauthentication)."""
+    client.force_login(user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+
+
+def test_creating_a_token_asks_for_the_password_again(client: Client, bob: User) -> None:
+    client.force_login(bob)
+    response = client.post(reverse("api_token_new"), {"name": "script"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    assert not ApiToken.objects.exists()
 
 
 def test_settings_need_a_signed_in_person(client: Client) -> None:
@@ -66,8 +81,9 @@ def test_the_preferred_language_applies_without_a_language_cookie(client: Client
 
 
 def test_an_api_token_is_shown_once_and_only_its_hash_is_kept(client: Client, bob: User) -> None:
-    client.force_login(bob)
+    sign_in_recently(client, bob)
     response = client.post(reverse("api_token_new"), {"name": "Monthly export"})
+    assert "no-store" in response["Cache-Control"]
     key = response.context["new_key"]
     assert key.startswith("kp_") and len(key) > 40
     assert key in response.content.decode()
@@ -79,7 +95,7 @@ def test_an_api_token_is_shown_once_and_only_its_hash_is_kept(client: Client, bo
 
 
 def test_a_token_can_be_revoked_by_its_owner_only(client: Client, bob: User, charlie: User) -> None:
-    client.force_login(bob)
+    sign_in_recently(client, bob)
     client.post(reverse("api_token_new"), {"name": "script"})
     token = ApiToken.objects.get(user=bob)
     client.force_login(charlie)
@@ -94,6 +110,13 @@ def test_a_token_can_be_revoked_by_its_owner_only(client: Client, bob: User, cha
 
 
 def test_a_token_needs_a_name(client: Client, bob: User) -> None:
-    client.force_login(bob)
+    sign_in_recently(client, bob)
     client.post(reverse("api_token_new"), {"name": ""})
     assert not ApiToken.objects.exists()
+
+
+def test_a_person_has_at_most_ten_active_tokens(client: Client, bob: User) -> None:
+    sign_in_recently(client, bob)
+    for number in range(11):
+        client.post(reverse("api_token_new"), {"name": f"script {number}"})
+    assert ApiToken.objects.filter(user=bob, revoked_at=None).count() == 10

@@ -58,3 +58,9 @@ def test_healthz_of_a_real_server_whose_database_is_down_is_503() -> None:
 
 def test_healthz_refuses_other_methods(client: Client) -> None:
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_healthz_and_home_answer_head_requests_from_monitors(client: Client) -> None:
+    assert client.head("/healthz").status_code == 200
+    assert client.head("/").status_code == 200

@@ -244,3 +244,83 @@ def test_a_closed_community_takes_no_applications(client: Client, community: Com
     client.force_login(person("closed@example.org"))
     assert client.post(reverse("community_apply", args=[community.slug])).status_code == 404
     assert not Application.objects.exists()
+
+
+def test_an_invalid_decision_changes_nothing(
+    client: Client, alice: User, community: Community, mailbox: list[EmailMessage]
+) -> None:
+    application = application_submit(user=person("undecided@example.org"), community=community)
+    client.force_login(alice)
+    url = reverse("community_application_decide", args=[community.slug, application.pk])
+    client.post(url, {"decision": "maybe"})
+    client.post(url, {"decision": "approve", "reason": "x" * 1001})
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.PENDING
+    assert not Membership.objects.filter(user=application.user).exists()
+
+
+def test_application_mail_goes_only_to_coordinators_in_force_one_message_each(
+    alice: User, community: Community, mailbox: list[EmailMessage], django_capture_on_commit_callbacks: OnCommit
+) -> None:
+    second = UserFactory(email="second@example.org", mfa=True)
+    without_mfa = UserFactory(email="nomfa@example.org")
+    for user in (second, without_mfa):
+        Membership.objects.create(user=user, community=community, role=Role.COORDINATOR)
+    with django_capture_on_commit_callbacks(execute=True):
+        application_submit(user=person("new@example.org"), community=community, message="Hello")
+    assert sorted(message.to for message in mailbox) == [["alice@example.org"], ["second@example.org"]]
+
+
+def test_mail_subjects_are_plain_text(
+    alice: User, community: Community, mailbox: list[EmailMessage], django_capture_on_commit_callbacks: OnCommit
+) -> None:
+    community.name = "Jeugd & Gezin 'West'"
+    community.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create(actor=alice, community=community, email="plain@example.org", role=Role.MEMBER)
+    assert mailbox[0].subject.endswith("Jeugd & Gezin 'West'")
+
+
+def test_an_overlong_address_is_a_form_error_not_a_crash(client: Client, alice: User, community: Community) -> None:
+    client.force_login(alice)
+    email = "a" * 250 + "@example.org"
+    response = client.post(reverse("community_invite", args=[community.slug]), {"email": email, "role": "member"})
+    assert response.status_code == 302
+    assert not Invitation.objects.exists()
+
+
+def test_invitations_are_limited_per_coordinator(
+    alice: User, community: Community, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("community.joining.INVITATIONS_PER_HOUR", 2)
+    for number in range(2):
+        invitation_create(actor=alice, community=community, email=f"p{number}@example.org", role=Role.MEMBER)
+    with pytest.raises(ValidationError) as error:
+        invitation_create(actor=alice, community=community, email="p3@example.org", role=Role.MEMBER)
+    assert error.value.code == "too_many"
+
+
+def test_the_audit_log_keeps_no_invited_address(alice: User, community: Community) -> None:
+    invitation_create(actor=alice, community=community, email="private@example.org", role=Role.MEMBER)
+    assert "private@example.org" not in str(list(AuditEntry.objects.values()))
+
+
+def test_the_invitation_page_shows_only_a_hint_of_the_address(
+    client: Client, alice: User, community: Community
+) -> None:
+    _, token = invitation_create(actor=alice, community=community, email="eva.de.vries@example.org", role=Role.MEMBER)
+    html = client.get(reverse("invitation", args=[token])).content.decode()
+    assert "e…@example.org" in html and "eva.de.vries@example.org" not in html
+
+
+def test_a_demoted_coordinators_open_invitations_are_withdrawn(alice: User, community: Community) -> None:
+    from community.memberships import membership_change_role
+
+    other = UserFactory(mfa=True)
+    Membership.objects.create(user=other, community=community, role=Role.COORDINATOR)
+    invitation, _ = invitation_create(actor=alice, community=community, email="late@example.org", role=Role.COORDINATOR)
+    membership_change_role(actor=other, membership=Membership.objects.get(user=alice), role=Role.MEMBER)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None and invitation.revoked_by == other
+    with pytest.raises(ValidationError):
+        invitation_accept(user=person("late@example.org"), invitation=invitation)
