@@ -14,8 +14,13 @@ COPY pyproject.toml README.md ./
 RUN mkdir community && touch community/__init__.py && pip install -e . && rm -rf community
 
 COPY . .
+# collectstatic needs settings that load; these placeholders are used at build time only
+# (nothing connects to them) and never reach a running container.
 RUN pybabel --quiet compile --domain django --directory locale \
-    && DEBUG=False SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput --verbosity 0 \
+    && env DEBUG=False SECRET_KEY=build-only-placeholder ALLOWED_HOSTS=build SITE_URL=https://build.invalid \
+        REDIS_URL=redis://build.invalid:6379/0 DATABASE_URL=postgres://build@build.invalid/build \
+        EMAIL_URL=dummy: DEFAULT_FROM_EMAIL=build@build.invalid \
+        python manage.py collectstatic --noinput --verbosity 0 \
     && chown -R knooppunt /app/staticfiles
 
 USER knooppunt

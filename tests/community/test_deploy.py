@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,3 +75,20 @@ def test_nginx_accepts_the_proxy_configuration(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+def test_the_docker_builds_collectstatic_settings_load(tmp_path: Path) -> None:
+    """The image runs collectstatic with placeholder settings; they must pass the production checks."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    match = re.search(r"env (.+?) python manage\.py collectstatic", dockerfile)
+    assert match, "Dockerfile runs collectstatic through `env NAME=value … python manage.py collectstatic`"
+    environment = dict(pair.split("=", 1) for pair in match.group(1).split())
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
