@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -38,6 +40,17 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "community/members.html", context)
 
 
+def _attempt(request: HttpRequest, slug: str, change: Callable[[], object], success: str) -> HttpResponse:
+    """Make the change; say what happened (the domain's own words when it refuses); back to the page."""
+    try:
+        change()
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, success)
+    return _back(slug)
+
+
 def _back(slug: str) -> HttpResponse:
     return redirect("community_members", slug=slug)
 
@@ -50,18 +63,13 @@ def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give a valid email address and a role."))
         return _back(slug)
-    try:
-        invitation_create(
-            actor=_actor(request),
-            community=community,
-            email=form.cleaned_data["email"],
-            role=Role(form.cleaned_data["role"]),
-        )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-    return _back(slug)
+    email, role = form.cleaned_data["email"], Role(form.cleaned_data["role"])
+    return _attempt(
+        request,
+        slug,
+        lambda: invitation_create(actor=_actor(request), community=community, email=email, role=role),
+        _("Invitation sent to %(email)s.") % {"email": email},
+    )
 
 
 @require_POST
@@ -69,13 +77,12 @@ def member_invite(request: HttpRequest, slug: str) -> HttpResponse:
 def invitation_withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug, may=may_manage_members)
     invitation = get_object_or_404(Invitation, pk=pk, community=community)
-    try:
-        invitation_revoke(actor=_actor(request), invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
-    return _back(slug)
+    return _attempt(
+        request,
+        slug,
+        lambda: invitation_revoke(actor=_actor(request), invitation=invitation),
+        _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email},
+    )
 
 
 @require_POST
@@ -87,21 +94,14 @@ def application_decision(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     if not form.is_valid():
         messages.error(request, _("Choose approve or decline; a reason has at most 1,000 characters."))
         return _back(slug)
-    approve = form.cleaned_data["decision"] == "approve"
-    try:
-        application_decide(
-            actor=_actor(request), application=application, approve=approve, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        name = application.user.display_name
-        messages.success(
-            request,
-            (_("%(name)s is now a member.") if approve else _("The application of %(name)s was declined."))
-            % {"name": name},
-        )
-    return _back(slug)
+    approve, reason = form.cleaned_data["decision"] == "approve", form.cleaned_data["reason"]
+    success = _("%(name)s is now a member.") if approve else _("The application of %(name)s was declined.")
+    return _attempt(
+        request,
+        slug,
+        lambda: application_decide(actor=_actor(request), application=application, approve=approve, reason=reason),
+        success % {"name": application.user.display_name},
+    )
 
 
 @require_POST
@@ -113,13 +113,13 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose one of the roles."))
         return _back(slug)
-    try:
-        membership_change_role(actor=_actor(request), membership=membership, role=Role(form.cleaned_data["role"]))
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("The role of %(name)s was changed.") % {"name": membership.user.display_name})
-    return _back(slug)
+    role = Role(form.cleaned_data["role"])
+    return _attempt(
+        request,
+        slug,
+        lambda: membership_change_role(actor=_actor(request), membership=membership, role=role),
+        _("The role of %(name)s was changed.") % {"name": membership.user.display_name},
+    )
 
 
 @require_POST
@@ -131,13 +131,13 @@ def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("A reason has at most 1,000 characters."))
         return _back(slug)
-    try:
-        membership_remove(actor=_actor(request), membership=membership, reason=form.cleaned_data["reason"])
-    except ValidationError as error:
-        messages.error(request, error.messages[0])
-    else:
-        messages.success(request, _("%(name)s is no longer a member.") % {"name": membership.user.display_name})
-    return _back(slug)
+    reason = form.cleaned_data["reason"]
+    return _attempt(
+        request,
+        slug,
+        lambda: membership_remove(actor=_actor(request), membership=membership, reason=reason),
+        _("%(name)s is no longer a member.") % {"name": membership.user.display_name},
+    )
 
 
 @require_http_methods(["GET", "POST"])
