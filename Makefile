@@ -39,6 +39,7 @@ services:
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
 typecheck: install-dev
 	DEBUG=True $(BIN)/mypy community
