@@ -104,6 +104,18 @@ class CommunitySettingsForm(forms.Form):
         choices=Language.choices,
         help_text=_("The language of the community's digests and emails."),
     )
+    min_recognitions = forms.IntegerField(
+        label=_("Escalation: at least this many recognitions"), min_value=1, max_value=10000
+    )
+    min_municipalities = forms.IntegerField(
+        label=_("Escalation: from at least this many municipalities"), min_value=1, max_value=1000
+    )
+    min_organisations = forms.IntegerField(
+        label=_("Escalation: from at least this many organisations"), min_value=0, max_value=1000
+    )
+    min_status_holder_recognitions = forms.IntegerField(
+        label=_("Escalation: at least this many recognitions by status holders"), min_value=0, max_value=10000
+    )
     open_for_applications = forms.BooleanField(
         label=_("Open for applications"),
         required=False,

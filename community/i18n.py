@@ -28,13 +28,13 @@ CATALOGUE_LANGUAGES = ("nl", "ar")
 DOMAIN = "django"
 
 # Apps whose code and templates hold our strings; extended as apps arrive.
-SOURCE_PACKAGES = ("community",)
+SOURCE_PACKAGES = ("community", "signals")
 TEMPLATE_DIRS = ("templates",)
 
 # Words that stay the same in every language: names of the product and of organisations.
 PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa"})
 # Loanwords that are the ordinary word in that language too (keep this list short).
-SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Professional", "status"})}
+SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Open", "Professional", "status"})}
 
 KEYWORDS = {
     "_": None,

@@ -218,6 +218,18 @@ def may_record_answers(user: PersonLike, community: Community) -> bool:
     return _has_role(user, community, ANSWERERS)
 
 
+def signal_scopes(user: PersonLike) -> tuple[set[int], set[int]]:
+    """Community ids where the person sees every signal, and where only reported ones (liaisons)."""
+    everything: set[int] = set()
+    reported_only: set[int] = set()
+    for community_id, standing in role_standings(user).items():
+        if standing.effective in PARTICIPANTS:
+            everything.add(community_id)
+        elif standing.effective in ANY_ROLE:
+            reported_only.add(community_id)
+    return everything, reported_only
+
+
 # --- Fetch and authorise -----------------------------------------------------
 
 

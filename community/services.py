@@ -112,7 +112,16 @@ def profile_update(
     return user
 
 
-COMMUNITY_SETTINGS = ("name", "description", "language", "open_for_applications")
+COMMUNITY_SETTINGS = (
+    "name",
+    "description",
+    "language",
+    "open_for_applications",
+    "min_recognitions",
+    "min_municipalities",
+    "min_organisations",
+    "min_status_holder_recognitions",
+)
 
 
 @transaction.atomic

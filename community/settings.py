@@ -72,6 +72,7 @@ if EMBEDDED_MODE and not DEBUG:
 
 INSTALLED_APPS = [
     "community",
+    "signals",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

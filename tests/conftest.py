@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import subprocess
 import sys
@@ -69,12 +70,25 @@ def mailbox() -> list[EmailMessage]:
 
 
 @pytest.fixture
+def reference_data(db: None) -> None:
+    """The rows the data migrations load (region, municipalities, themes).
+
+    A transactional test's flush empties them for the tests after it on the
+    same worker; loading them again is idempotent and cheap.
+    """
+    from django.apps import apps
+
+    for module in ("community.migrations.0002_hart_van_brabant", "signals.migrations.0002_themes"):
+        importlib.import_module(module).load(apps, None)
+
+
+@pytest.fixture
 def community(db: None) -> Community:
     return CommunityFactory(name="CoP Statushouders Hart van Brabant", slug="cop-hvb")
 
 
 @pytest.fixture
-def tilburg(db: None) -> Municipality:
+def tilburg(reference_data: None) -> Municipality:
     return Municipality.objects.get(cbs_code="GM0855")
 
 

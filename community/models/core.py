@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -113,6 +113,15 @@ class Community(models.Model):
         default=Language.DUTCH,
         help_text=_("The language of the community's digests and emails."),
     )
+    # The escalation rule (PRODUCT.md, "Escalation: breadth"): all four minimums must be met.
+    min_recognitions = models.PositiveIntegerField(
+        _("minimum recognitions"), default=10, validators=[MinValueValidator(1)]
+    )
+    min_municipalities = models.PositiveIntegerField(
+        _("minimum municipalities"), default=3, validators=[MinValueValidator(1)]
+    )
+    min_organisations = models.PositiveIntegerField(_("minimum organisations"), default=2)
+    min_status_holder_recognitions = models.PositiveIntegerField(_("minimum recognitions by status holders"), default=0)
     open_for_applications = models.BooleanField(
         _("open for applications"),
         default=True,

@@ -134,8 +134,15 @@ def test_removal_tells_the_persons_open_sockets_through_redis(
 def test_coordinators_change_the_community_settings(client: Client, alice: User, community: Community) -> None:
     client.force_login(alice)
     url = reverse("community_settings", args=[community.slug])
+    rule = {
+        "min_recognitions": 12,
+        "min_municipalities": 4,
+        "min_organisations": 2,
+        "min_status_holder_recognitions": 1,
+    }
     response = client.post(
-        url, {"name": "CoP Hart van Brabant", "description": "Samen", "language": "en", "open_for_applications": ""}
+        url,
+        {"name": "CoP Hart van Brabant", "description": "Samen", "language": "en", "open_for_applications": "", **rule},
     )
     assert response.status_code == 302
     community.refresh_from_db()
@@ -145,8 +152,14 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
         "en",
         False,
     )
+    assert (community.min_recognitions, community.min_municipalities, community.min_status_holder_recognitions) == (
+        12,
+        4,
+        1,
+    )
     entry = AuditEntry.objects.get(action="community.settings_changed")
     assert entry.data["language"] == {"before": "nl", "after": "en"}
+    assert entry.data["min_recognitions"] == {"before": 10, "after": 12}
     assert client.post(url, {"name": "", "language": "xx"}).status_code == 200  # errors shown, nothing saved
     community.refresh_from_db()
     assert community.name == "CoP Hart van Brabant"

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from signals.models import Signal, SignalEvent, Theme
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin[Theme]):
+    """Themes are global data that staff edit (PRODUCT.md)."""
+
+    list_display = ["slug", "name_nl", "name_en", "name_ar", "position"]
+    list_editable = ["position"]
+
+
+class SignalEventInline(admin.TabularInline[SignalEvent, Signal]):
+    model = SignalEvent
+    fk_name = "signal"
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "kind", "actor", "from_status", "to_status", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
+        return False
+
+
+@admin.register(Signal)
+class SignalAdmin(admin.ModelAdmin[Signal]):
+    """For looking up; signals change through the pages, where the rules and the timeline apply."""
+
+    list_display = ["title", "community", "status", "recognition_count", "municipality_count", "created_at"]
+    list_filter = ["community", "status", "theme"]
+    search_fields = ["title"]
+    inlines = [SignalEventInline]
+
+    def has_change_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
+        return False

@@ -1,0 +1,253 @@
+"""Signals and what gathers around them: recognitions, the timeline, lessons, follows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from community.models import Community, Language, Municipality, Organisation
+
+
+class Theme(models.Model):
+    """Global, edited by staff; the ten of PRODUCT.md are loaded by a data migration."""
+
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    name_nl = models.CharField(_("name (Dutch)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (Dutch when the language has none)."""
+        language = (translation.get_language() or "nl")[:2]
+        return str(getattr(self, f"name_{language}", "") or self.name_nl)
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED_LOCALLY = "resolved_locally", _("Solved locally")
+    ESCALATED = "escalated", _("Escalated")
+    REPORTED = "reported", _("Reported")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+    MERGED = "merged", _("Merged")
+
+
+class Outcome(models.TextChoices):
+    SOLVED = "solved", _("Solved")
+    PARTLY_SOLVED = "partly_solved", _("Partly solved")
+    NOT_SOLVED = "not_solved", _("Not solved")
+    NO_LONGER_RELEVANT = "no_longer_relevant", _("No longer relevant")
+
+
+class Signal(models.Model):
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="signals", verbose_name=_("community")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="signals",
+        verbose_name=_("reported by"),
+    )
+    title = models.CharField(_("title"), max_length=140)
+    description = models.TextField(_("description"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="signals", verbose_name=_("theme"))
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("municipality"),
+        help_text=_("Where the bottleneck occurs."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_signals"
+    )
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("reported to the targets"), null=True, blank=True)
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    # Denormalised from the recognitions; recomputed under the signal's row lock.
+    recognition_count = models.PositiveIntegerField(_("recognitions"), default=0)
+    municipality_count = models.PositiveIntegerField(_("municipalities"), default=0)
+    organisation_count = models.PositiveIntegerField(_("organisations"), default=0)
+    status_holder_count = models.PositiveIntegerField(_("recognitions by status holders"), default=0)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_activity_at", "-pk"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        indexes = [
+            models.Index(fields=["community", "status"], name="signal_community_status_idx"),
+            models.Index(fields=["community", "theme"], name="signal_community_theme_idx"),
+            models.Index(fields=["community", "municipality"], name="signal_community_muni_idx"),
+            models.Index(fields=["community", "-created_at"], name="signal_community_new_idx"),
+            models.Index(fields=["community", "-last_activity_at"], name="signal_community_active_idx"),
+            models.Index(fields=["community", "-recognition_count"], name="signal_community_recog_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | (~Q(status="merged") & Q(merged_into=None)),
+                name="signal_merged_names_its_survivor",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("pk")), name="signal_not_merged_into_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Recognition(models.Model):
+    """ "This happens here too": one per person and signal, the reporter's own report first."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="recognitions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recognitions")
+    # Taken from the profile at this moment; profile changes later do not rewrite the evidence.
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="recognitions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="recognitions"
+    )
+    by_status_holder = models.BooleanField(default=False)
+    people_affected = models.PositiveIntegerField(
+        _("people affected"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100000)]
+    )
+    tried_locally = models.BooleanField(_("tried to solve it locally"), default=False)
+    tried_locally_note = models.TextField(_("what was tried"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("recognised"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("recognition")
+        verbose_name_plural = _("recognitions")
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "user"], name="recognition_one_per_person_and_signal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} recognises {self.signal_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Signal reported")
+    EDITED = "edited", _("Edited")
+    TRANSITION = "transition", _("Status changed")
+    MERGED_INTO = "merged_into", _("Merged into another signal")
+    MERGED_FROM = "merged_from", _("Another signal was merged into this one")
+    HIDDEN = "hidden", _("Hidden")
+    RESTORED = "restored", _("Restored")
+
+
+class SignalEventQuerySet(models.QuerySet["SignalEvent"]):
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("The timeline is appended to, never edited.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The timeline is appended to, never edited.")
+
+
+class SignalEvent(models.Model):
+    """One line of a signal's timeline: who, when, what, why. Appended, never edited."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    related_signal = models.ForeignKey(Signal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = SignalEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline")
+
+    def __str__(self) -> str:
+        return f"{self.signal_id} {self.kind}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("The timeline is appended to, never edited.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Lesson(models.Model):
+    """What solved a signal locally, kept for other municipalities."""
+
+    signal = models.OneToOneField(Signal, on_delete=models.CASCADE, related_name="lesson")
+    text = models.TextField(_("lesson"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def __str__(self) -> str:
+        return f"Lesson of {self.signal_id}"
+
+
+class Follow(models.Model):
+    """A person follows one signal, or a theme or municipality within a community."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="follows")
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, null=True, blank=True, related_name="follows")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(signal__isnull=False, theme=None, municipality=None)
+                    | Q(signal=None, theme__isnull=False, municipality=None)
+                    | Q(signal=None, theme=None, municipality__isnull=False)
+                ),
+                name="follow_exactly_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "signal"], condition=Q(signal__isnull=False), name="follow_signal_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "community", "theme"], condition=Q(theme__isnull=False), name="follow_theme_once"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "community", "municipality"],
+                condition=Q(municipality__isnull=False),
+                name="follow_municipality_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.signal_id or self.theme_id or self.municipality_id}"

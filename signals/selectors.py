@@ -1,0 +1,51 @@
+"""Which signals a person may see, and fetching one with that check. Pages, API and sockets use these."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from community import permissions
+from community.models import User
+from signals.models import Signal, Status
+from signals.workflow import Check
+
+
+def signals_visible_to(user: User) -> QuerySet[Signal]:
+    """Every signal of the person's communities; for liaisons only those reported to the targets.
+
+    Lists use this and also leave out hidden and merged signals (``listed``).
+    """
+    everything, reported_only = permissions.signal_scopes(user)
+    if not everything and not reported_only:
+        return Signal.objects.none()
+    return Signal.objects.filter(
+        Q(community_id__in=everything) | Q(community_id__in=reported_only, reported_at__isnull=False)
+    )
+
+
+def listed(signals: QuerySet[Signal]) -> QuerySet[Signal]:
+    """What lists show: not hidden, not merged away."""
+    return signals.filter(hidden=False).exclude(status=Status.MERGED)
+
+
+def access_signal(user: User, pk: int, *, may: Check | None = None) -> Signal:
+    """The signal if the person may see it (404 otherwise, as for one that does not exist),
+    and, with ``may``, may act on it (403 otherwise). Hidden signals: moderators only."""
+    signal = signals_visible_to(user).select_related("community", "theme", "municipality").filter(pk=pk).first()
+    if signal is None or (signal.hidden and not permissions.may_moderate(user, signal.community)):
+        raise Http404
+    if may is not None and not may(user, signal.community):
+        raise PermissionDenied
+    return signal
+
+
+def recognitions_per_municipality(signal: Signal) -> list[tuple[str, int]]:
+    """Counts per municipality, never names (PRODUCT.md: recognisers are never listed)."""
+    rows = (
+        signal.recognitions.values("municipality__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "municipality__name")
+    )
+    return [(row["municipality__name"], row["count"]) for row in rows]

@@ -1,0 +1,137 @@
+"""The signal lifecycle of PRODUCT.md, as one explicit table, and the one function that moves a signal.
+
+Every move is checked against the table (is it a move at all?) and against
+the person making it (may they?), made under the signal's row lock, and
+written to the timeline in the same transaction. Escalation is permanent:
+the only way out of ``escalated`` is forward, to ``reported``. ``merged`` is
+reached only through ``signals.services.signal_merge``, which also moves the
+recognitions and followers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import permissions
+from community.models import Community, User
+from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
+
+Check = Callable[[User, Community], bool]
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[Status]
+    target: Status
+    may: Check | None
+    """Who may make the move by hand; None when only the system makes it."""
+    by_system: bool = False
+    """The rule, a sent digest or a check-back may make it (no person acting)."""
+    needs_reason: bool = False
+    needs_outcome: bool = False
+    needs_lesson: bool = False
+
+
+S = Status
+MOVES: tuple[Move, ...] = (
+    Move(frozenset({S.OPEN}), S.RESOLVED_LOCALLY, permissions.may_resolve_locally, needs_lesson=True),
+    Move(frozenset({S.RESOLVED_LOCALLY}), S.OPEN, permissions.may_change_status, by_system=True, needs_reason=True),
+    Move(frozenset({S.OPEN}), S.ESCALATED, permissions.may_escalate, by_system=True, needs_reason=True),
+    Move(frozenset({S.ESCALATED}), S.REPORTED, None, by_system=True),
+    Move(frozenset({S.REPORTED}), S.ANSWERED, permissions.may_record_answers, needs_reason=True),
+    Move(frozenset({S.ANSWERED}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
+    Move(frozenset({S.OPEN, S.RESOLVED_LOCALLY}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
+)
+
+
+class TransitionError(ValidationError):
+    """The move is not in the table, or lacks what it needs. Nothing was changed."""
+
+
+def move_for(source: Status | str, target: Status | str) -> Move | None:
+    return next((m for m in MOVES if source in m.sources and m.target == target), None)
+
+
+def moves_available(user: User, signal: Signal) -> list[Move]:
+    """The moves this person may make on this signal now (for the page's buttons)."""
+    return [
+        move
+        for move in MOVES
+        if signal.status in move.sources and move.may is not None and move.may(user, signal.community)
+    ]
+
+
+def _require(move: Move, *, reason: str, outcome: str, lesson: str) -> None:
+    if move.needs_reason and not reason.strip():
+        raise TransitionError(_("Say why."), code="reason_required")
+    if move.needs_outcome and outcome not in Outcome.values:
+        raise TransitionError(_("Choose the outcome."), code="outcome_required")
+    if move.needs_lesson and not lesson.strip():
+        raise TransitionError(
+            _("Write down how it was solved, so other municipalities can learn from it."), code="lesson_required"
+        )
+
+
+@transaction.atomic
+def signal_transition(
+    *,
+    actor: User | None,
+    signal: Signal,
+    to: Status,
+    reason: str = "",
+    outcome: str = "",
+    lesson: str = "",
+) -> Signal:
+    """Move ``signal`` to ``to``; ``actor=None`` is the system (rule, digest, check-back).
+
+    Raises TransitionError (not a move from the current status, or something
+    it needs is missing) or PermissionDenied (not this person's move); either
+    way nothing changes.
+    """
+    locked = Signal.objects.select_for_update().select_related("community").get(pk=signal.pk)
+    move = move_for(locked.status, to)
+    if move is None:
+        raise TransitionError(
+            _("A signal that is %(current)s cannot become %(target)s.")
+            % {"current": Status(locked.status).label, "target": Status(to).label},
+            code="illegal_transition",
+        )
+    if actor is None:
+        if not move.by_system:
+            raise PermissionDenied("only a person makes this move")
+    elif move.may is None or not move.may(actor, locked.community):
+        raise PermissionDenied
+    _require(move, reason=reason, outcome=outcome, lesson=lesson)
+
+    source = locked.status
+    locked.status = to
+    locked.last_activity_at = timezone.now()
+    fields = ["status", "last_activity_at", "updated_at"]
+    if move.needs_outcome:
+        locked.outcome = outcome
+        fields.append("outcome")
+    # Escalation and reporting are permanent facts: their times are set once and kept.
+    if to == Status.ESCALATED and locked.escalated_at is None:
+        locked.escalated_at = locked.last_activity_at
+        fields.append("escalated_at")
+    if to == Status.REPORTED and locked.reported_at is None:
+        locked.reported_at = locked.last_activity_at
+        fields.append("reported_at")
+    locked.save(update_fields=fields)
+    if move.needs_lesson:
+        Lesson.objects.update_or_create(signal=locked, defaults={"text": lesson.strip(), "author": actor})
+    SignalEvent.objects.create(
+        signal=locked,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        from_status=source,
+        to_status=to,
+        reason=reason.strip() or lesson.strip(),
+    )
+    return locked
