@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "django_htmx",
+    "template_partials",
     "allauth",
     "allauth.account",
     "allauth.mfa",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -92,6 +93,8 @@ class Signal(models.Model):
     created_at = models.DateTimeField(_("reported"), default=timezone.now)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    # Title (weight A) and description (weight B), Dutch stemming; kept by signals.search.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-last_activity_at", "-pk"]

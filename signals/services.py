@@ -20,6 +20,7 @@ from community.audit import audit_record
 from community.models import Community, Language, Municipality, User
 from signals.models import EventKind, Follow, Recognition, Signal, SignalEvent, Status, Theme
 from signals.privacy import guard
+from signals.search import search_vector_refresh
 
 EDIT_WINDOW = timedelta(hours=24)
 TITLE_MAX = 140
@@ -122,6 +123,7 @@ def signal_create(
     )
     _follow(actor, signal)
     _recount(signal.pk)
+    search_vector_refresh(signal.pk)
     signal.refresh_from_db()
     return signal
 
@@ -171,6 +173,7 @@ def signal_edit(
     locked.last_activity_at = timezone.now()
     locked.save(update_fields=[*changed, "last_activity_at", "updated_at"])
     SignalEvent.objects.create(signal=locked, kind=EventKind.EDITED, actor=actor, reason=", ".join(changed))
+    search_vector_refresh(locked.pk)
     return locked
 
 

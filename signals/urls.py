@@ -1,0 +1,19 @@
+from django.urls import path
+
+from signals import views
+
+urlpatterns = [
+    path("signals/", views.signal_list, name="signal_list"),
+    path("signals/new/", views.signal_new, name="signal_new"),
+    path("signals/similar/", views.signal_similar, name="signal_similar"),
+    path("signals/<int:pk>/", views.signal_detail, name="signal_detail"),
+    path("signals/<int:pk>/edit/", views.signal_edit, name="signal_edit"),
+    path("signals/<int:pk>/recognise/", views.signal_recognise, name="signal_recognise"),
+    path("signals/<int:pk>/withdraw/", views.signal_withdraw, name="signal_withdraw"),
+    path("signals/<int:pk>/follow/", views.signal_follow, name="signal_follow"),
+    path("signals/<int:pk>/status/", views.signal_move, name="signal_move"),
+    path("signals/<int:pk>/visibility/", views.signal_visibility, name="signal_visibility"),
+    path("signals/<int:pk>/merge/", views.signal_merge, name="signal_merge"),
+    path("signals/<int:pk>/reveal/", views.signal_reveal, name="signal_reveal"),
+    path("lessons/", views.lessons, name="lessons"),
+]
