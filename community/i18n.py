@@ -34,7 +34,9 @@ TEMPLATE_DIRS = ("templates",)
 # Words that stay the same in every language: names of the product and of organisations.
 PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa"})
 # Loanwords that are the ordinary word in that language too (keep this list short).
-SAME_WORD = {"nl": frozenset({"Account", "Community", "community", "Moderator", "Open", "Professional", "status"})}
+SAME_WORD = {
+    "nl": frozenset({"Account", "Community", "community", "Moderator", "Open", "Professional", "status", "Status"})
+}
 
 KEYWORDS = {
     "_": None,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from community import permissions
-from community.models import User
+from community.models import Role, User
 from signals.models import Signal, Status
 from signals.workflow import Check
 
@@ -49,3 +49,34 @@ def recognitions_per_municipality(signal: Signal) -> list[tuple[str, int]]:
         .order_by("-count", "municipality__name")
     )
     return [(row["municipality__name"], row["count"]) for row in rows]
+
+
+def followed_with_activity(user: User, limit: int = 10) -> QuerySet[Signal]:
+    """Signals the person follows, most recently active first."""
+    return (
+        listed(signals_visible_to(user))
+        .filter(follows__user=user)
+        .select_related("community", "theme", "municipality")
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )
+
+
+def awaiting_coordinator(user: User, limit: int = 20) -> QuerySet[Signal]:
+    """For coordinators: open signals that meet their community's rule (escalate?) and answered
+    signals (close?)."""
+    coordinated = [cid for cid, s in permissions.role_standings(user).items() if s.effective == Role.COORDINATOR]
+    if not coordinated:
+        return Signal.objects.none()
+    meets_rule = Q(
+        status=Status.OPEN,
+        recognition_count__gte=F("community__min_recognitions"),
+        municipality_count__gte=F("community__min_municipalities"),
+        organisation_count__gte=F("community__min_organisations"),
+        status_holder_count__gte=F("community__min_status_holder_recognitions"),
+    )
+    return (
+        listed(Signal.objects.filter(community_id__in=coordinated))
+        .filter(meets_rule | Q(status=Status.ANSWERED))
+        .select_related("community", "theme", "municipality")
+        .order_by("-last_activity_at", "-pk")[:limit]
+    )

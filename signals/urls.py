@@ -1,8 +1,10 @@
 from django.urls import path
 
-from signals import views
+from signals import follows, home, views
 
 urlpatterns = [
+    path("", home.home, name="home"),
+    path("settings/follows/", follows.follow_settings, name="follow_settings"),
     path("signals/", views.signal_list, name="signal_list"),
     path("signals/new/", views.signal_new, name="signal_new"),
     path("signals/similar/", views.signal_similar, name="signal_similar"),
