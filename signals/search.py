@@ -7,6 +7,7 @@ module to search or to keep a signal's search vector current.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, TrigramWordSimilarity
@@ -50,7 +51,8 @@ def search(signals: QuerySet[Signal], text: str) -> QuerySet[Signal]:
         terms = Q()
         for word in _words(text) or [text]:
             terms &= Q(title__icontains=word) | Q(description__icontains=word)
-        return signals.filter(terms)
+        matches = signals.filter(terms)
+        return matches if matches.exists() else signals.filter(pk__in=_close_titles(signals, text))
     query = SearchQuery(text, config=CONFIG, search_type="websearch")
     return (
         signals.annotate(
@@ -60,6 +62,21 @@ def search(signals: QuerySet[Signal], text: str) -> QuerySet[Signal]:
         .filter(Q(search_vector=query) | Q(typo__gte=TYPO_SIMILARITY))
         .order_by(F("rank").desc(nulls_last=True), "-typo", "-pk")
     )
+
+
+# Embedded mode only (SQLite, a newcomer's few signals): typo tolerance without trigrams.
+FALLBACK_SCAN_LIMIT = 5000
+
+
+def _close_titles(signals: QuerySet[Signal], text: str) -> list[int]:
+    """Ids of signals with a title word close to every typed word (difflib, like trigrams would)."""
+    typed = _words(text)
+    found = []
+    for pk, title in signals.values_list("pk", "title")[:FALLBACK_SCAN_LIMIT]:
+        title_words = _words(title, limit=50)
+        if typed and all(difflib.get_close_matches(word, title_words, n=1, cutoff=0.75) for word in typed):
+            found.append(pk)
+    return found
 
 
 def similar_signals(signals: QuerySet[Signal], title: str, description: str = "", limit: int = 5) -> list[Signal]:

@@ -69,3 +69,19 @@ def test_seed_demo_if_empty_leaves_a_used_database_alone() -> None:
     call_command("seed_demo", "--if-empty", stdout=out)
     assert "not loaded" in out.getvalue()
     assert not Community.objects.exists()
+
+
+def test_demo_signals_cover_themes_municipalities_languages_lessons_and_a_merge() -> None:
+    from signals.models import Lesson, Signal, Status
+
+    call_command("seed_demo", stdout=io.StringIO())
+    signals = Signal.objects.all()
+    assert signals.count() >= 35
+    assert signals.values("theme").distinct().count() == 10
+    assert signals.values("municipality").distinct().count() == 9
+    assert set(signals.values_list("language", flat=True)) == {"nl", "en", "ar"}
+    assert Lesson.objects.count() >= 3
+    merged = signals.get(status=Status.MERGED)
+    assert merged.merged_into is not None and merged.recognition_count == 0
+    assert signals.filter(status=Status.ESCALATED).exists()
+    assert max(s.municipality_count for s in signals) >= 5

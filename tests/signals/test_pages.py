@@ -340,3 +340,11 @@ def test_the_rule_can_be_met_and_the_page_says_so(
     recognition_add(actor=make_member("GM0867"), signal=signal)
     html = logged_in(client, make_member()).get(reverse("signal_detail", args=[signal.pk])).content.decode()
     assert "Recognised by 3 people in 3 municipalities" in html and "enough for escalation" in html
+
+
+def test_recognising_with_htmx_also_updates_the_follow_button(
+    client: Client, signal: Signal, make_member: MakeMember
+) -> None:
+    page = logged_in(client, make_member("GM0766"))
+    html = page.post(reverse("signal_recognise", args=[signal.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="follow" hx-swap-oob="true"' in html and "Stop following" in html

@@ -64,3 +64,16 @@ def test_similar_signals_are_at_most_five(report) -> None:  # type: ignore[no-un
     for number in range(7):
         report(f"Schuldhulp wachtlijst {number}", "Schulden lopen op.")
     assert len(similar_signals(Signal.objects.all(), "schuldhulp", "schulden")) == 5
+
+
+def test_without_postgresql_search_still_matches_words_and_forgives_typos(
+    report,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setattr("signals.search._postgres", lambda: False)
+    found = report("Wachttijd voor de inburgering is te lang", "Statushouders kunnen niet starten.")
+    report("Geen huisarts in de wijk", "Nieuwe inwoners vinden geen praktijk.")
+    assert titles(search(Signal.objects.all(), "inburgering")) == [found.title]
+    assert titles(search(Signal.objects.all(), "inburgring")) == [found.title]
+    assert titles(search(Signal.objects.all(), "tandarts")) == []
+    assert titles(similar_signals(Signal.objects.all(), "inburgering", "")) == [found.title]
