@@ -139,27 +139,29 @@ def test_nonsense_filters_are_ignored_not_an_error(client: Client, many: list[Si
 @pytest.mark.parametrize("size", [3, 25])
 def test_the_list_runs_the_same_number_of_queries_whatever_its_length(
     client: Client, community: Community, make_member: MakeMember, housing: Theme, size: int,
-    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
 ) -> None:  # fmt: skip
     author = make_member()
     for number in range(size):
         report(author, community, f"Signaal {number}", housing)
     viewer = logged_in(client, make_member())
     viewer.get(reverse("signal_list"))  # warm the session and caches
-    with django_assert_max_num_queries(9):
+    # session, user, roles, count, page (with community, theme, municipality joined), header's memberships…
+    with django_assert_num_queries(9):
         assert viewer.get(reverse("signal_list")).status_code == 200
 
 
 @pytest.mark.parametrize("recognisers", [1, 30])
 def test_the_detail_page_runs_a_fixed_number_of_queries(
-    client: Client, signal: Signal, make_member: MakeMember, recognisers: int, django_assert_max_num_queries: Any
+    client: Client, signal: Signal, make_member: MakeMember, recognisers: int, django_assert_num_queries: Any
 ) -> None:
     codes = ["GM0855", "GM0766", "GM0784", "GM0785", "GM0797"]
     for number in range(recognisers):
         recognition_add(actor=make_member(codes[number % 5]), signal=signal)
     viewer = logged_in(client, make_member())
     viewer.get(reverse("signal_detail", args=[signal.pk]))
-    with django_assert_max_num_queries(30):
+    # The same count for 1 or 30 recognisers; most of it is one role question per button (see the note).
+    with django_assert_num_queries(20):
         assert viewer.get(reverse("signal_detail", args=[signal.pk])).status_code == 200
 
 
