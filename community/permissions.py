@@ -16,12 +16,17 @@ Rules that hold for every question:
   role must use MFA").
 
 Each call asks the database afresh (one query), so a role change or removal
-takes effect on the very next request or socket message.
+takes effect on the very next request or socket message. A page that asks many
+questions can wrap its reading in ``remembering_roles()``: inside that block a
+person's standing is asked once. Never wrap a change in it: the domain
+functions re-check rights under their locks and must see the latest role.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -70,10 +75,42 @@ def mfa_enrolled(user_ref: str = "user") -> Exists:
     return Exists(Authenticator.objects.filter(user=OuterRef(user_ref), type__in=MFA_AUTHENTICATOR_TYPES))
 
 
+@dataclass
+class _Remembered:
+    standings: dict[tuple[int, int], RoleStanding | None]
+    complete: set[int]
+    """People whose every membership is known: a community missing from ``standings`` is not theirs."""
+
+
+_remembered: ContextVar[_Remembered | None] = ContextVar("remembered_roles", default=None)
+
+
+@contextmanager
+def remembering_roles() -> Iterator[None]:
+    """Within this block each person's standing in each community is asked once (for building a page)."""
+    token = _remembered.set(_Remembered(standings={}, complete=set()))
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def role_standing(user: PersonLike, community: Community) -> RoleStanding | None:
     """The person's role in the community, or None when they may see nothing of it."""
     if not user.is_authenticated or not user.is_active:
         return None
+    memo = _remembered.get()
+    key = (user.pk, community.pk)
+    if memo is not None and (key in memo.standings or user.pk in memo.complete):
+        return memo.standings.get(key)
+    assert isinstance(user, User)  # noqa: S101 -- an authenticated person is a User
+    standing = _ask_standing(user, community)
+    if memo is not None:
+        memo.standings[key] = standing
+    return standing
+
+
+def _ask_standing(user: User, community: Community) -> RoleStanding | None:
     row = (
         Membership.objects.filter(user_id=user.pk, community_id=community.pk)
         .annotate(has_mfa=mfa_enrolled())
@@ -94,7 +131,13 @@ def role_standings(user: PersonLike) -> dict[int, RoleStanding]:
         .annotate(has_mfa=mfa_enrolled())
         .values_list("community_id", "role", "has_mfa")
     )
-    return {community_id: RoleStanding(role=Role(role), has_mfa=has_mfa) for community_id, role, has_mfa in rows}
+    standings = {community_id: RoleStanding(role=Role(role), has_mfa=has_mfa) for community_id, role, has_mfa in rows}
+    memo = _remembered.get()
+    if memo is not None:
+        # What we just learnt answers later questions in the block, including "not a member".
+        memo.standings.update({(user.pk, community_id): standing for community_id, standing in standings.items()})
+        memo.complete.add(user.pk)
+    return standings
 
 
 def effective_role(user: PersonLike, community: Community) -> Role | None:

@@ -109,17 +109,20 @@ def _detail_context(request: HttpRequest, signal: Signal) -> dict[str, Any]:
 @require_safe
 @login_required
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    signal = selectors.access_signal(_user(request), pk)
-    if signal.status == Status.MERGED and signal.merged_into_id:
-        return redirect("signal_detail", pk=signal.merged_into_id)
-    return render(request, "signals/detail.html", _detail_context(request, signal))
+    with permissions.remembering_roles():  # a read-only page asks many role questions
+        signal = selectors.access_signal(_user(request), pk)
+        if signal.status == Status.MERGED and signal.merged_into_id:
+            return redirect("signal_detail", pk=signal.merged_into_id)
+        return render(request, "signals/detail.html", _detail_context(request, signal))
 
 
 def _back_to(request: HttpRequest, signal: Signal, partial: str) -> HttpResponse:
     """htmx swaps in the part that changed; without JavaScript, back to the page."""
     if request.htmx:  # type: ignore[attr-defined]
-        fresh = selectors.access_signal(_user(request), signal.pk)
-        return render(request, f"signals/detail.html#{partial}", _detail_context(request, fresh))
+        # After the change has been made: reading only, so the role answers may be remembered.
+        with permissions.remembering_roles():
+            fresh = selectors.access_signal(_user(request), signal.pk)
+            return render(request, f"signals/detail.html#{partial}", _detail_context(request, fresh))
     return redirect("signal_detail", pk=signal.pk)
 
 

@@ -175,3 +175,21 @@ def test_communities_visible_to_lists_only_memberships_of_active_people(
     assert list(permissions.communities_visible_to(AnonymousUser())) == []
     bob.is_active = False
     assert list(permissions.communities_visible_to(bob)) == []
+
+
+@pytest.mark.django_db
+def test_remembering_roles_asks_once_per_page_and_forgets_afterwards(
+    community: Community, alice: User, bob: User, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    other = CommunityFactory()
+    with permissions.remembering_roles():
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            permissions.role_standings(bob)
+            assert permissions.may_report(bob, community)
+            assert not permissions.may_moderate(bob, community)
+            assert not permissions.may_view_community(bob, other)  # known: not a member
+        with django_assert_num_queries(1):  # type: ignore[operator]
+            assert permissions.may_manage_members(alice, community)
+            assert permissions.may_escalate(alice, community)
+    Membership.objects.filter(user=bob).update(role=Role.MODERATOR)
+    assert permissions.may_moderate(bob, community)  # outside the block: asked afresh

@@ -160,8 +160,8 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(
         recognition_add(actor=make_member(codes[number % 5]), signal=signal)
     viewer = logged_in(client, make_member())
     viewer.get(reverse("signal_detail", args=[signal.pk]))
-    # The same count for 1 or 30 recognisers; most of it is one role question per button (see the note).
-    with django_assert_num_queries(20):
+    # The same count for 1 or 30 recognisers; role questions are asked once for the page.
+    with django_assert_num_queries(12):
         assert viewer.get(reverse("signal_detail", args=[signal.pk])).status_code == 200
 
 
