@@ -11,9 +11,12 @@ Rules that hold for every question:
 * anonymous and deactivated people may do nothing;
 * a person's abilities come only from their membership role, never from their
   profile kind (professional or status holder) nor from being staff;
-* a coordinator or liaison without multi-factor authentication acts as a
-  member until they enrol (PRODUCT.md: "Anyone with a coordinator or liaison
-  role must use MFA").
+* a role that requires multi-factor authentication does not take effect until
+  the person enrols (PRODUCT.md: "Anyone with a coordinator or liaison role
+  must use MFA"): a coordinator acts as a member meanwhile; a liaison, whose
+  role reads less than a member's in one respect (signals before they are
+  reported), falls back to nothing but seeing that they belong, so waiting
+  for enrolment never widens what anyone sees.
 
 Each call asks the database afresh (one query), so a role change or removal
 takes effect on the very next request or socket message. A page that asks many
@@ -59,9 +62,10 @@ class RoleStanding:
     has_mfa: bool
 
     @property
-    def effective(self) -> Role:
+    def effective(self) -> Role | None:
+        """The role in force; None for a liaison awaiting enrolment (see the module's rules)."""
         if self.role in ROLES_REQUIRING_MFA and not self.has_mfa:
-            return Role.MEMBER
+            return Role.MEMBER if self.role == Role.COORDINATOR else None
         return self.role
 
     @property
@@ -153,7 +157,8 @@ def _has_role(user: PersonLike, community: Community, roles: frozenset[Role]) ->
 
 
 def may_view_community(user: PersonLike, community: Community) -> bool:
-    return _has_role(user, community, ANY_ROLE)
+    """Belongs to it (a liaison awaiting two-factor enrolment too: they are told what is missing)."""
+    return role_standing(user, community) is not None
 
 
 def may_view_unreported_signals(user: PersonLike, community: Community) -> bool:

@@ -17,7 +17,9 @@ class SignalEventInline(admin.TabularInline[SignalEvent, Signal]):
     fk_name = "signal"
     extra = 0
     can_delete = False
-    fields = ("created_at", "kind", "actor", "from_status", "to_status", "reason")
+    # No actor: for the first entry that is the reporter, who may be pseudonymous (revealing is audited,
+    # on the signal's page, for coordinators).
+    fields = ("created_at", "kind", "from_status", "to_status", "reason")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
@@ -31,6 +33,7 @@ class SignalAdmin(admin.ModelAdmin[Signal]):
     list_display = ["title", "community", "status", "recognition_count", "municipality_count", "created_at"]
     list_filter = ["community", "status", "theme"]
     search_fields = ["title"]
+    exclude = ["author", "search_vector"]
     inlines = [SignalEventInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:

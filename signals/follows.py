@@ -11,8 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from community import permissions
 from community.models import Municipality, User
-from signals.models import Follow, Theme
-from signals.services import follow_topic, unfollow_topic
+from signals.models import Theme
+from signals.selectors import topics_followed
+from signals.services import topics_follow_set
 
 
 @require_http_methods(["GET", "POST"])
@@ -24,25 +25,18 @@ def follow_settings(request: HttpRequest) -> HttpResponse:
     themes = list(Theme.objects.all())
     if request.method == "POST":
         for community in communities:
-            municipalities = Municipality.objects.filter(region=community.region)
+            places = list(Municipality.objects.filter(region=community.region))
             wanted_themes = set(request.POST.getlist(f"theme-{community.pk}"))
             wanted_places = set(request.POST.getlist(f"municipality-{community.pk}"))
-            for theme in themes:
-                if str(theme.pk) in wanted_themes:
-                    follow_topic(actor=user, community=community, theme=theme)
-                else:
-                    unfollow_topic(actor=user, community=community, theme=theme)
-            for municipality in municipalities:
-                if str(municipality.pk) in wanted_places:
-                    follow_topic(actor=user, community=community, municipality=municipality)
-                else:
-                    unfollow_topic(actor=user, community=community, municipality=municipality)
+            topics_follow_set(
+                actor=user,
+                community=community,
+                themes=[t for t in themes if str(t.pk) in wanted_themes],
+                municipalities=[m for m in places if str(m.pk) in wanted_places],
+            )
         messages.success(request, _("What you follow was saved."))
         return redirect("follow_settings")
-    follows = Follow.objects.filter(user=user, signal=None)
-    followed = {(f.community_id, "theme", f.theme_id) for f in follows if f.theme_id} | {
-        (f.community_id, "municipality", f.municipality_id) for f in follows if f.municipality_id
-    }
+    followed = topics_followed(user)
     sections = [
         {
             "community": community,

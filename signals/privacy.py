@@ -67,16 +67,20 @@ def bsn_valid(digits: str) -> bool:
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# +31 6 1234 5678, 0031 13 1234567, 06-12345678, 013-1234567, (013) 123 45 67: nine digits after the 0;
-# and the 0800/0900 service numbers, with four or seven digits after the prefix.
+_SEP = r"[\s\-–./()]*"  # people separate digits with spaces, dashes (phones autocorrect to –), dots, slashes
+# +31 6 1234 5678, 0031 13 1234567, 06-12345678, 06.12.34.56.78, 013/1234567, (013) 123 45 67: nine digits
+# after the 0; the 0800/0900 service numbers with four or seven digits after the prefix; and numbers abroad.
 _PHONE = re.compile(
-    r"(?<![\d+])(?:0[89]0[069][\s-]?\d{4}(?:\d{3})?|(?:\+31|0031|0)[\s\-()]*\(?\d(?:[\s\-()]*\d){8})(?!\d)"
+    rf"(?<![\d+])(?:0[89]0[069][\s-]?\d{{4}}(?:\d{{3}})?|(?:\+31|0031|0){_SEP}\d(?:{_SEP}\d){{8}}"
+    rf"|(?:\+|00)(?!31)[1-9]\d{{0,2}}(?:[\s-]?\d){{6,12}})(?!\d)"
 )
 # A V-nummer has ten digits, often written with "V-nummer" or "v-nr" before it.
 _V_NUMBER = re.compile(
     r"(?:\bv[\s.-]*(?:nummer|nr)\.?[\s:]*)(\d(?:[\s.]?\d){9})(?!\d)|(?<![\d+])([1-9]\d{9})(?!\d)", re.IGNORECASE
 )
-_BSN = re.compile(r"(?<![\d+])(\d{9}|\d{4}[.\s]\d{2}[.\s]\d{3}|\d{3}[.\s]\d{3}[.\s]\d{3})(?![\d])")
+_BSN = re.compile(r"(?<![\d+€.,])(\d{9}|\d{4}[.\s-]\d{2}[.\s-]\d{3}|\d{3}[.\s-]\d{3}[.\s-]\d{3})(?![\d])")
+_AMOUNT_AFTER = re.compile(r"^\s*(?:euro|eur\b|,-)", re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(r"(?:€|\beur|\beuro)\s*$", re.IGNORECASE)
 
 _MONTHS = {
     **{m: i for i, m in enumerate(
@@ -85,12 +89,19 @@ _MONTHS = {
     **{m: i for i, m in enumerate(
         ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
          "november", "december"], start=1)},
+    **{m: i for i, m in enumerate(
+        ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"], start=1)},
+    "mar": 3, "oct": 10, "sept": 9,
 }  # fmt: skip
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+([a-z]+)\s+(\d{4})(?!\d)", re.IGNORECASE)
-_BIRTH_WORDS = re.compile(r"geboren|geb\.|geboortedatum|born|birth|dob|تاريخ الميلاد|مواليد|ولد", re.IGNORECASE)
-# A full date this long ago is more likely someone's birthday than a policy date.
-_OLD_DATE_YEARS = 14
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?!\d|[-/.]\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"
+)
+_WORD_DATE = re.compile(r"(?<!\d)(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})(?!\d)", re.IGNORECASE)
+_BIRTH_WORDS = re.compile(
+    r"\b(?:geboren|geboortedatum|born|birth|dob)\b|\bgeb\.|تاريخ الميلاد|مواليد|ولد", re.IGNORECASE
+)
+# Arabic-Indic and Eastern Arabic-Indic digits, read as 0-9 (one character each, so positions stay).
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 def _dates(text: str) -> list[tuple[int, int, date]]:
@@ -98,6 +109,8 @@ def _dates(text: str) -> list[tuple[int, int, date]]:
     for match in _NUMERIC_DATE.finditer(text):
         if match.group(1):
             day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+            if len(match.group(3)) == 2:  # '85 is 1985, '15 is 2015
+                year += 2000 if year <= timezone.now().year % 100 else 1900
         else:
             year, month, day = int(match.group(4)), int(match.group(5)), int(match.group(6))
         try:
@@ -114,8 +127,16 @@ def _dates(text: str) -> list[tuple[int, int, date]]:
     return found
 
 
+def _looks_like_a_birth_date(text: str, start: int, end: int) -> bool:
+    """A full date near a birth word, or in brackets right after someone (``Mevrouw (14-02-1979)``)."""
+    if _BIRTH_WORDS.search(text[max(0, start - 40) : start]):
+        return True
+    return start > 0 and text[start - 1] == "(" and text[end : end + 1] == ")"
+
+
 def find_personal_data(text: str) -> list[Finding]:
     """Everything in ``text`` that looks like personal data, in order of appearance."""
+    original, text = text, text.translate(_DIGITS)
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
@@ -123,8 +144,14 @@ def find_personal_data(text: str) -> list[Finding]:
         if any(start < t_end and end > t_start for t_start, t_end in taken):
             return  # already reported as something else (a phone number is not also a V-nummer)
         taken.append((start, end))
-        findings.append(Finding(kind=kind, text=text[start:end], start=start, end=end))
+        findings.append(Finding(kind=kind, text=original[start:end], start=start, end=end))
 
+    dates = _dates(text)
+    for start, end, _when in dates:
+        if _looks_like_a_birth_date(text, start, end):
+            add("birth_date", start, end)
+    # Dates that are not birthdays still are not phone numbers ("op 01-02-2024 12 gezinnen").
+    taken.extend((start, end) for start, end, _when in dates)
     for match in _EMAIL.finditer(text):
         add("email", match.start(), match.end())
     for match in _PHONE.finditer(text):
@@ -133,18 +160,18 @@ def find_personal_data(text: str) -> list[Finding]:
         group = 1 if match.group(1) else 2
         add("v_number", match.start(group), match.end(group))
     for match in _BSN.finditer(text):
-        if bsn_valid(re.sub(r"\D", "", match.group(1))):
+        amount = _AMOUNT_BEFORE.search(text[: match.start(1)]) or _AMOUNT_AFTER.match(text[match.end(1) :])
+        if bsn_valid(re.sub(r"\D", "", match.group(1))) and not amount:
             add("bsn", match.start(1), match.end(1))
-    this_year = timezone.now().year
-    for start, end, when in _dates(text):
-        before = text[max(0, start - 40) : start]
-        if _BIRTH_WORDS.search(before) or when.year <= this_year - _OLD_DATE_YEARS:
-            add("birth_date", start, end)
     return sorted(findings, key=lambda f: f.start)
 
 
 def guard(*texts: str, confirmed: frozenset[str] | set[str] = frozenset()) -> None:
     """Raise PersonalDataFound for any finding in ``texts`` whose key the writer has not confirmed."""
-    standing = [f for text in texts for f in find_personal_data(text) if f.key not in confirmed]
+    standing: dict[str, Finding] = {}
+    for text in texts:
+        for finding in find_personal_data(text):
+            if finding.key not in confirmed:
+                standing.setdefault(finding.key, finding)  # the same number twice is one finding
     if standing:
-        raise PersonalDataFound(standing)
+        raise PersonalDataFound(list(standing.values()))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from community import permissions
 from community.models import Role, User
-from signals.models import Signal, Status
+from signals.models import Follow, Signal, Status
 from signals.workflow import Check
 
 
@@ -33,7 +34,7 @@ def listed(signals: QuerySet[Signal]) -> QuerySet[Signal]:
 def access_signal(user: User, pk: int, *, may: Check | None = None) -> Signal:
     """The signal if the person may see it (404 otherwise, as for one that does not exist),
     and, with ``may``, may act on it (403 otherwise). Hidden signals: moderators only."""
-    signal = signals_visible_to(user).select_related("community", "theme", "municipality").filter(pk=pk).first()
+    signal = signals_visible_to(user).select_related("community__region", "theme", "municipality").filter(pk=pk).first()
     if signal is None or (signal.hidden and not permissions.may_moderate(user, signal.community)):
         raise Http404
     if may is not None and not may(user, signal.community):
@@ -42,20 +43,48 @@ def access_signal(user: User, pk: int, *, may: Check | None = None) -> Signal:
 
 
 def recognitions_per_municipality(signal: Signal) -> list[tuple[str, int]]:
-    """Counts per municipality, never names (PRODUCT.md: recognisers are never listed)."""
-    rows = (
-        signal.recognitions.values("municipality__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "municipality__name")
-    )
-    return [(row["municipality__name"], row["count"]) for row in rows]
+    """Counts per municipality, never names (PRODUCT.md: recognisers are never listed).
+
+    Pseudonymous people are counted under the region instead: "1 in Goirle" next
+    to "a status holder in Hart van Brabant" would point at them.
+    """
+    rows = signal.recognitions.values("municipality__name", "user__pseudonymous").annotate(count=Count("pk"))
+    named: dict[str, int] = {}
+    unnamed = 0
+    for row in rows:
+        if row["user__pseudonymous"]:
+            unnamed += row["count"]
+        else:
+            named[row["municipality__name"]] = named.get(row["municipality__name"], 0) + row["count"]
+    counts = sorted(named.items(), key=lambda item: (-item[1], item[0]))
+    if unnamed:
+        region = signal.community.region.name
+        counts.append((_("elsewhere in %(region)s (not named)") % {"region": region}, unnamed))
+    return counts
+
+
+def topics_followed(user: User) -> set[tuple[int, str, int]]:
+    """(community id, "theme" or "municipality", id) for every theme and municipality the person follows."""
+    followed: set[tuple[int, str, int]] = set()
+    for community_id, theme_id, municipality_id in Follow.objects.filter(user=user, signal=None).values_list(
+        "community_id", "theme_id", "municipality_id"
+    ):
+        if theme_id:
+            followed.add((community_id, "theme", theme_id))
+        if municipality_id:
+            followed.add((community_id, "municipality", municipality_id))
+    return followed
 
 
 def followed_with_activity(user: User, limit: int = 10) -> QuerySet[Signal]:
-    """Signals the person follows, most recently active first."""
+    """Signals the person follows, or that are in a theme or municipality they follow; most recently active first."""
+    mine = Follow.objects.filter(user=user)
+    by_topic = Exists(mine.filter(community=OuterRef("community"), theme=OuterRef("theme"), signal=None)) | Exists(
+        mine.filter(community=OuterRef("community"), municipality=OuterRef("municipality"), signal=None)
+    )
     return (
         listed(signals_visible_to(user))
-        .filter(follows__user=user)
+        .filter(Exists(mine.filter(signal=OuterRef("pk"))) | by_topic)
         .select_related("community", "theme", "municipality")
         .order_by("-last_activity_at", "-pk")[:limit]
     )

@@ -7,6 +7,7 @@ changes, and keeps the counters exact by recounting under that lock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,9 +45,9 @@ def _recount(signal_id: int) -> None:
     )
 
 
-def _place_of(user: User, municipality: Municipality | None) -> Municipality:
-    """The municipality a recognition is counted for: one of the person's own."""
-    own = list(user.municipalities.all())
+def _place_of(user: User, municipality: Municipality | None, community: Community) -> Municipality:
+    """The municipality a recognition is counted for: one of the person's own, in the community's region."""
+    own = [m for m in user.municipalities.all() if m.region_id == community.region_id]
     if municipality is not None:
         if municipality not in own:
             raise ValidationError(_("Choose one of the municipalities in your profile."), code="municipality_not_yours")
@@ -103,7 +104,7 @@ def signal_create(
     guard(title, description, confirmed=confirmed_findings)
     if recognised_from is None and actor.municipalities.filter(pk=municipality.pk).exists():
         recognised_from = municipality  # the reporter sees it where it occurs
-    place = _place_of(actor, recognised_from)
+    place = _place_of(actor, recognised_from, community)
     signal = Signal.objects.create(
         community=community,
         author=actor,
@@ -129,7 +130,12 @@ def signal_create(
 
 
 def may_edit(user: User, signal: Signal) -> bool:
-    """The author within a day of reporting; moderators and coordinators always."""
+    """While the signal is open: the author within a day of reporting; moderators and coordinators.
+
+    Once escalated (or solved, closed, merged) its words are what others acted on, so they stay.
+    """
+    if signal.status != Status.OPEN:
+        return False
     if permissions.may_moderate(user, signal.community):
         return True
     return (
@@ -150,7 +156,7 @@ def signal_edit(
     municipality: Municipality,
     confirmed_findings: frozenset[str] = frozenset(),
 ) -> Signal:
-    locked = Signal.objects.select_for_update().select_related("community").get(pk=signal.pk)
+    locked = Signal.objects.select_for_update(of=("self",)).select_related("community").get(pk=signal.pk)
     if not may_edit(actor, locked):
         raise PermissionDenied
     title, description = _check_text(title, description)
@@ -188,12 +194,13 @@ def recognition_add(
     tried_locally_note: str = "",
 ) -> Recognition:
     """ "This happens here too." One per person; counters exact under any concurrency."""
-    locked = Signal.objects.select_for_update().select_related("community").get(pk=signal.pk)
+    locked = Signal.objects.select_for_update(of=("self",)).select_related("community").get(pk=signal.pk)
     if not permissions.may_recognise(actor, locked.community):
         raise PermissionDenied
     if locked.hidden or locked.status not in RECOGNISABLE:
         raise ValidationError(_("This signal no longer takes recognitions."), code="not_recognisable")
-    place = _place_of(actor, municipality)
+    place = _place_of(actor, municipality, locked.community)
+    guard(tried_locally_note)
     if people_affected is not None and not 1 <= people_affected <= 100_000:
         raise ValidationError(_("Give a number of people between 1 and 100,000."), code="people_affected")
     try:
@@ -245,8 +252,12 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
         raise PermissionDenied
     if source.status != Status.OPEN:
         raise ValidationError(_("Only an open signal can be merged into another."), code="illegal_transition")
-    if target.status == Status.MERGED or target.hidden:
-        raise ValidationError(_("Choose a signal that is not merged or hidden."), code="target_unavailable")
+    if target.status not in RECOGNISABLE or target.hidden:
+        # The survivor takes the recognitions, so it must be a signal that still takes them.
+        raise ValidationError(
+            _("Choose a signal that still takes recognitions (not closed, merged or hidden)."),
+            code="target_unavailable",
+        )
 
     already = Recognition.objects.filter(signal=target).values("user")
     Recognition.objects.filter(signal=source).exclude(user__in=already).update(signal=target)
@@ -289,11 +300,12 @@ def signal_restore(*, actor: User, signal: Signal, reason: str) -> Signal:
 
 
 def _set_hidden(*, actor: User, signal: Signal, hidden: bool, reason: str) -> Signal:
-    locked = Signal.objects.select_for_update().select_related("community").get(pk=signal.pk)
+    locked = Signal.objects.select_for_update(of=("self",)).select_related("community").get(pk=signal.pk)
     if not permissions.may_moderate(actor, locked.community):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError(_("Say why."), code="reason_required")
+    guard(reason)
     if locked.hidden == hidden:
         return locked
     locked.hidden = hidden
@@ -305,34 +317,38 @@ def _set_hidden(*, actor: User, signal: Signal, hidden: bool, reason: str) -> Si
     return locked
 
 
-def follow_signal(*, actor: User, signal: Signal) -> None:
+@transaction.atomic
+def signal_follow(*, actor: User, signal: Signal) -> None:
     if not permissions.may_follow(actor, signal.community):
         raise PermissionDenied
     _follow(actor, signal)
 
 
-def unfollow_signal(*, actor: User, signal: Signal) -> None:
+@transaction.atomic
+def signal_unfollow(*, actor: User, signal: Signal) -> None:
+    """Anyone may stop following (also after losing access)."""
     Follow.objects.filter(user=actor, signal=signal).delete()
 
 
-def follow_topic(
-    *, actor: User, community: Community, theme: Theme | None = None, municipality: Municipality | None = None
-) -> Follow:
-    """Follow new signals of a theme or a municipality within a community."""
-    if (theme is None) == (municipality is None):
-        raise ValueError("name a theme or a municipality")
+@transaction.atomic
+def topics_follow_set(
+    *, actor: User, community: Community, themes: Iterable[Theme], municipalities: Iterable[Municipality]
+) -> None:
+    """Make the person follow exactly these themes and municipalities in ``community``."""
     if not permissions.may_follow(actor, community):
         raise PermissionDenied
-    follow, _created = Follow.objects.get_or_create(
-        user=actor, community=community, theme=theme, municipality=municipality
+    themes, municipalities = set(themes), set(municipalities)
+    if any(m.region_id != community.region_id for m in municipalities):
+        raise ValidationError(_("Choose municipalities of this community's region."), code="municipality_region")
+    current = Follow.objects.filter(user=actor, community=community, signal=None)
+    current.exclude(theme__in=themes).exclude(theme=None).delete()
+    current.exclude(municipality__in=municipalities).exclude(municipality=None).delete()
+    have_themes = set(current.exclude(theme=None).values_list("theme_id", flat=True))
+    have_places = set(current.exclude(municipality=None).values_list("municipality_id", flat=True))
+    Follow.objects.bulk_create(
+        [Follow(user=actor, community=community, theme=t) for t in themes if t.pk not in have_themes]
+        + [Follow(user=actor, community=community, municipality=m) for m in municipalities if m.pk not in have_places]
     )
-    return follow
-
-
-def unfollow_topic(
-    *, actor: User, community: Community, theme: Theme | None = None, municipality: Municipality | None = None
-) -> None:
-    Follow.objects.filter(user=actor, community=community, theme=theme, municipality=municipality).delete()
 
 
 @transaction.atomic

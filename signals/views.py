@@ -32,13 +32,18 @@ from signals.models import Follow, Outcome, Recognition, Signal, Status
 from signals.privacy import PersonalDataFound
 from signals.rules import Counters, Rule, escalation_progress
 from signals.search import search, similar_signals
-from signals.workflow import TransitionError, moves_available, signal_transition
+from signals.workflow import moves_available, signal_transition
 
 PAGE_SIZE = 20
 
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _text(value: str | None, limit: int) -> str:
+    """Free text from a query: at most ``limit`` characters, no NUL (PostgreSQL refuses it)."""
+    return (value or "").replace("\x00", "")[:limit]
 
 
 def _reporting_communities(user: User) -> Any:
@@ -51,23 +56,23 @@ def _reporting_communities(user: User) -> Any:
 def signal_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     communities = permissions.communities_visible_to(user).order_by("name")
-    form = SignalFilterForm(request.GET or None, communities=communities)
+    form = SignalFilterForm(request.GET, communities=communities)  # bound even when empty: all optional
     signals = selectors.listed(selectors.signals_visible_to(user))
-    ordering = SignalFilterForm.ORDERINGS["active"]
-    query = ""
-    if form.is_valid():
-        data = form.cleaned_data
-        for field in ("community", "theme", "municipality"):
-            if data[field]:
-                signals = signals.filter(**{field: data[field]})
-        if data["status"]:
-            signals = signals.filter(status=data["status"])
-        if data["author_kind"]:
-            signals = signals.filter(author__kind=data["author_kind"])
-        ordering = SignalFilterForm.ORDERINGS[data["ordering"] or "active"]
-        query = data["q"]
+    form.is_valid()  # a stale or odd value drops only that filter: the valid ones still apply
+    data = {name: form.cleaned_data.get(name) for name in form.fields}
+    for field in ("community", "theme", "municipality"):
+        if data[field]:
+            signals = signals.filter(**{field: data[field]})
+    if data["status"]:
+        signals = signals.filter(status=data["status"])
+    if data["author_kind"]:
+        signals = signals.filter(author__kind=data["author_kind"])
+    query = data["q"] or ""
     signals = signals.select_related("community", "theme", "municipality")
-    signals = search(signals, query) if query else signals.order_by(*ordering)
+    if query:
+        signals = search(signals, query)  # best match first, unless a sort order was chosen
+    if data["ordering"] or not query:
+        signals = signals.order_by(*SignalFilterForm.ORDERINGS[data["ordering"] or "active"])
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -78,9 +83,10 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: HttpRequest, signal: Signal) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> dict[str, Any]:
     user = _user(request)
     community = signal.community
+    events = list(signal.events.select_related("related_signal").order_by("created_at", "pk"))
     counters = Counters(
         signal.recognition_count, signal.municipality_count, signal.organisation_count, signal.status_holder_count
     )
@@ -89,10 +95,14 @@ def _detail_context(request: HttpRequest, signal: Signal) -> dict[str, Any]:
         "author_name": public_name(signal.author, community),
         "progress": escalation_progress(counters, Rule.of(community)),
         "per_municipality": selectors.recognitions_per_municipality(signal),
-        "events": signal.events.select_related("actor", "related_signal").order_by("created_at", "pk"),
+        "events": events,
+        # Once escalated, the page says why instead of how far it is from the rule.
+        "escalation": next((e for e in reversed(events) if e.to_status == Status.ESCALATED), None),
+        "error": error,
         "lesson": getattr(signal, "lesson", None),
         "recognised": Recognition.objects.filter(signal=signal, user=user).exists(),
         "following": Follow.objects.filter(signal=signal, user=user).exists(),
+        "may_follow": permissions.may_follow(user, community),
         "may_recognise": permissions.may_recognise(user, community) and signal.status in services.RECOGNISABLE,
         "is_author": signal.author_id == user.pk,
         "recognition_form": RecognitionForm(user=user),
@@ -116,13 +126,15 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "signals/detail.html", _detail_context(request, signal))
 
 
-def _back_to(request: HttpRequest, signal: Signal, partial: str) -> HttpResponse:
-    """htmx swaps in the part that changed; without JavaScript, back to the page."""
+def _back_to(request: HttpRequest, signal: Signal, partial: str, error: str = "") -> HttpResponse:
+    """htmx swaps in the part that changed (with the error, if any); without JavaScript, back to the page."""
     if request.htmx:  # type: ignore[attr-defined]
         # After the change has been made: reading only, so the role answers may be remembered.
         with permissions.remembering_roles():
             fresh = selectors.access_signal(_user(request), signal.pk)
-            return render(request, f"signals/detail.html#{partial}", _detail_context(request, fresh))
+            return render(request, f"signals/detail.html#{partial}", _detail_context(request, fresh, error))
+    if error:
+        messages.error(request, error)
     return redirect("signal_detail", pk=signal.pk)
 
 
@@ -133,12 +145,11 @@ def signal_recognise(request: HttpRequest, pk: int) -> HttpResponse:
     signal = selectors.access_signal(user, pk, may=permissions.may_recognise)
     form = RecognitionForm(request.POST, user=user)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return _back_to(request, signal, "recognition")
+        return _back_to(request, signal, "recognition", " ".join(str(e) for es in form.errors.values() for e in es))
     try:
         services.recognition_add(actor=user, signal=signal, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        return _back_to(request, signal, "recognition", error.messages[0])
     return _back_to(request, signal, "recognition")
 
 
@@ -150,7 +161,7 @@ def signal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.recognition_withdraw(actor=user, signal=signal)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        return _back_to(request, signal, "recognition", error.messages[0])
     return _back_to(request, signal, "recognition")
 
 
@@ -160,9 +171,9 @@ def signal_follow(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     signal = selectors.access_signal(user, pk, may=permissions.may_follow)
     if request.POST.get("follow") == "off":
-        services.unfollow_signal(actor=user, signal=signal)
+        services.signal_unfollow(actor=user, signal=signal)
     else:
-        services.follow_signal(actor=user, signal=signal)
+        services.signal_follow(actor=user, signal=signal)
     return _back_to(request, signal, "follow")
 
 
@@ -185,7 +196,7 @@ def signal_move(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=data["outcome"],
             lesson=data["lesson"],
         )
-    except TransitionError as error:
+    except ValidationError as error:  # not a move from here, something missing, or personal data in the text
         messages.error(request, error.messages[0])
     else:
         messages.success(request, _("The status is now: %(status)s.") % {"status": Status(data["to"]).label})
@@ -230,21 +241,24 @@ def signal_new(request: HttpRequest) -> HttpResponse:
     return render(request, "signals/new.html", {"form": form, "short": short, "findings": findings})
 
 
-@require_safe
+@require_POST
 @login_required
 def signal_similar(request: HttpRequest) -> HttpResponse:
-    """While a report is typed: up to five signals of that community that look the same."""
+    """While a report is typed: up to five signals of that community that look the same.
+
+    POST although it changes nothing: the draft must not travel in a URL (and so into access logs).
+    """
     user = _user(request)
     everything, _reported_only = permissions.signal_scopes(user)
     try:
-        community_id = int(request.GET.get("community", ""))
+        community_id = int(request.POST.get("community", ""))
     except ValueError:
         community_id = 0
     suggestions: list[Signal] = []
     if community_id in everything:
         visible = selectors.listed(selectors.signals_visible_to(user)).filter(community_id=community_id)
         suggestions = similar_signals(
-            visible, request.GET.get("title", "")[:200], request.GET.get("description", "")[:2000]
+            visible, _text(request.POST.get("title"), 200), _text(request.POST.get("description"), 2000)
         )
     return render(request, "signals/similar.html", {"suggestions": suggestions})
 
@@ -329,10 +343,10 @@ def lessons(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     solved = (
         selectors.listed(selectors.signals_visible_to(user))
-        .filter(lesson__isnull=False)
+        .filter(lesson__isnull=False, status__in=[Status.RESOLVED_LOCALLY, Status.CLOSED])
         .select_related("lesson", "community", "theme", "municipality")
     )
-    query = request.GET.get("q", "")[:200].strip()
+    query = _text(request.GET.get("q"), 200).strip()
     if query:
         solved = solved.filter(Q(pk__in=search(solved, query).values("pk")) | Q(lesson__text__icontains=query))
     solved = solved.order_by("-lesson__created_at")

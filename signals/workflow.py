@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.models import Community, User
 from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
+from signals.privacy import guard
 
 Check = Callable[[User, Community], bool]
 
@@ -94,7 +95,7 @@ def signal_transition(
     it needs is missing) or PermissionDenied (not this person's move); either
     way nothing changes.
     """
-    locked = Signal.objects.select_for_update().select_related("community").get(pk=signal.pk)
+    locked = Signal.objects.select_for_update(of=("self",)).select_related("community").get(pk=signal.pk)
     move = move_for(locked.status, to)
     if move is None:
         raise TransitionError(
@@ -108,6 +109,8 @@ def signal_transition(
     elif move.may is None or not move.may(actor, locked.community):
         raise PermissionDenied
     _require(move, reason=reason, outcome=outcome, lesson=lesson)
+    # Reasons and lessons are published on the timeline and in the library, which are never edited.
+    guard(reason, lesson)
 
     source = locked.status
     locked.status = to
@@ -125,7 +128,9 @@ def signal_transition(
         fields.append("reported_at")
     locked.save(update_fields=fields)
     if move.needs_lesson:
-        Lesson.objects.update_or_create(signal=locked, defaults={"text": lesson.strip(), "author": actor})
+        Lesson.objects.update_or_create(
+            signal=locked, defaults={"text": lesson.strip(), "author": actor, "created_at": locked.last_activity_at}
+        )
     SignalEvent.objects.create(
         signal=locked,
         kind=EventKind.TRANSITION,

@@ -28,14 +28,14 @@ PERSONAS = [
     "liaison_without_mfa",
 ]
 
-# Coordinators and liaisons without MFA act as members until they enrol.
+# A coordinator without MFA acts as a member until they enrol; a liaison without MFA
+# only sees that they belong (member rights would show signals a liaison may not see).
 PARTICIPANTS = {
     "member",
     "status_holder_member",
     "moderator",
     "coordinator",
     "coordinator_without_mfa",
-    "liaison_without_mfa",
 }
 EVERY_ROLE = PARTICIPANTS | {"liaison"}
 MODERATORS = {"moderator", "coordinator"}
@@ -43,7 +43,7 @@ COORDINATORS = {"coordinator"}
 ANSWERERS = {"coordinator", "liaison"}
 
 EXPECTED: dict[str, set[str]] = {
-    "may_view_community": EVERY_ROLE,
+    "may_view_community": EVERY_ROLE | {"liaison_without_mfa"},
     "may_view_unreported_signals": PARTICIPANTS,
     "may_view_reported_signals": EVERY_ROLE,
     "may_view_digest_drafts": COORDINATORS,
@@ -125,6 +125,10 @@ def test_coordinator_without_mfa_is_told_the_role_awaits_enrolment(community: Co
     standing = permissions.role_standing(user, community)
     assert standing is not None
     assert (standing.role, standing.effective, standing.awaiting_mfa) == (Role.COORDINATOR, Role.MEMBER, True)
+    liaison = UserFactory()
+    MembershipFactory(user=liaison, community=community, role=Role.LIAISON)
+    standing = permissions.role_standing(liaison, community)
+    assert standing is not None and (standing.effective, standing.awaiting_mfa) == (None, True)
 
 
 @pytest.mark.django_db

@@ -327,10 +327,13 @@ def test_similar_signals_appear_while_typing_only_from_my_community(
     client: Client, signal: Signal, community: Community, make_member: MakeMember, charlie: User
 ) -> None:
     params = {"community": community.pk, "title": "sociale huurwoningen", "description": ""}
-    html = logged_in(client, make_member()).get(reverse("signal_similar"), params).content.decode()
+    html = logged_in(client, make_member()).post(reverse("signal_similar"), params).content.decode()
     assert signal.title in html
-    assert signal.title not in logged_in(client, charlie).get(reverse("signal_similar"), params).content.decode()
-    assert logged_in(client, make_member()).get(reverse("signal_similar"), {"community": "x"}).status_code == 200
+    assert signal.title not in logged_in(client, charlie).post(reverse("signal_similar"), params).content.decode()
+    assert logged_in(client, make_member()).post(reverse("signal_similar"), {"community": "x"}).status_code == 200
+    nul = {**params, "title": "huur\x00woningen"}  # PostgreSQL refuses NUL: it must not become a 500
+    assert logged_in(client, make_member()).post(reverse("signal_similar"), nul).status_code == 200
+    assert client.get(reverse("signal_similar"), params).status_code == 405  # drafts never go in a URL
 
 
 def test_the_rule_can_be_met_and_the_page_says_so(
@@ -350,3 +353,52 @@ def test_recognising_with_htmx_also_updates_the_follow_button(
     page = logged_in(client, make_member("GM0766"))
     html = page.post(reverse("signal_recognise", args=[signal.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert 'id="follow" hx-swap-oob="true"' in html and "Stop following" in html
+
+
+def test_htmx_shows_a_refused_recognition_in_place(client: Client, signal: Signal, make_member: MakeMember) -> None:
+    member = make_member("GM0766")
+    member.municipalities.clear()
+    html = logged_in(client, member).post(reverse("signal_recognise", args=[signal.pk]), HTTP_HX_REQUEST="true")
+    assert 'role="alert"' in html.content.decode() and "municipality" in html.content.decode()
+
+
+def test_a_stale_filter_value_drops_only_that_filter(
+    client: Client, many: list[Signal], make_member: MakeMember
+) -> None:
+    work = Theme.objects.get(slug="work")
+    response = logged_in(client, make_member()).get(
+        reverse("signal_list"), {"theme": work.pk, "municipality": "999999"}
+    )
+    assert {s.title for s in response.context["page"].object_list} == {
+        "Werkgevers kennen de regels niet",
+        "Ik vind geen stage",
+    }
+
+
+def test_lessons_leave_out_signals_that_were_reopened(client: Client, signal: Signal, make_member: MakeMember) -> None:
+    moderator, coordinator = make_member(role=Role.MODERATOR), make_member(role=Role.COORDINATOR)
+    signal_transition(actor=moderator, signal=signal, to=Status.RESOLVED_LOCALLY, lesson="Afspraak gemaakt.")
+    page = logged_in(client, make_member())
+    assert signal.title in page.get(reverse("lessons")).content.decode()
+    signal_transition(actor=coordinator, signal=signal, to=Status.OPEN, reason="Speelt weer")
+    assert signal.title not in page.get(reverse("lessons")).content.decode()
+    assert page.get(reverse("lessons"), {"q": "a\x00b"}).status_code == 200
+
+
+def test_an_escalated_signal_says_why_instead_of_how_far(
+    client: Client, signal: Signal, make_member: MakeMember
+) -> None:
+    signal_transition(actor=None, signal=signal, to=Status.ESCALATED, reason="Herkend in vier gemeenten")
+    html = logged_in(client, make_member()).get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    assert "Herkend in vier gemeenten" in html and "escalation needs" not in html
+
+
+def test_liaisons_get_no_follow_button(client: Client, signal: Signal, make_member: MakeMember) -> None:
+    signal_transition(actor=None, signal=signal, to=Status.ESCALATED, reason="rule")
+    signal_transition(actor=None, signal=signal, to=Status.REPORTED)
+    html = (
+        logged_in(client, make_member(role=Role.LIAISON))
+        .get(reverse("signal_detail", args=[signal.pk]))
+        .content.decode()
+    )
+    assert 'id="follow"' not in html

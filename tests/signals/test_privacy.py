@@ -28,6 +28,15 @@ def kinds(text: str) -> list[tuple[str, str]]:
         ("geboortedatum: 3 maart 2015", [("birth_date", "3 maart 2015")]),
         ("date of birth 2001-07-09", [("birth_date", "2001-07-09")]),
         ("Mevrouw (14/02/1979) wacht al lang", [("birth_date", "14/02/1979")]),
+        ("mijn dochter (12-03-2015) gaat niet naar school", [("birth_date", "12-03-2015")]),
+        ("geboren 12-03-85", [("birth_date", "12-03-85")]),
+        ("geb. 3 mrt. 1985", [("birth_date", "3 mrt. 1985")]),
+        ("Bel 06.12.34.56.78", [("phone", "06.12.34.56.78")]),
+        ("Bel 06–12345678", [("phone", "06–12345678")]),
+        ("Tel 013/1234567", [("phone", "013/1234567")]),
+        ("رقمي ٠٦١٢٣٤٥٦٧٨", [("phone", "٠٦١٢٣٤٥٦٧٨")]),
+        ("Zijn broer: +963 944 123 456", [("phone", "+963 944 123 456")]),
+        ("BSN 111-222-333", [("bsn", "111-222-333")]),
     ],
 )
 def test_finds_personal_data(text: str, expected: list[tuple[str, str]]) -> None:
@@ -44,6 +53,11 @@ def test_finds_personal_data(text: str, expected: list[tuple[str, str]]) -> None
         "Postcode 5038 AB, huisnummer 12",
         "In 1985 kwamen de eerste gezinnen",
         "Zie www.example.org/inburgering voor de regels",
+        "De Wet inburgering van 1 januari 2007 gold tot 2022",
+        "De pardonregeling van 15 juni 2007",
+        "Op 01-02-2024 12 gezinnen gesproken",
+        "Het budget is € 100.000.010 voor de regio",
+        "In Borne en Tilburg",
     ],
 )
 def test_leaves_ordinary_text_alone(text: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import translation
 
 from community import permissions
 from community.models import Role, User
@@ -66,3 +67,15 @@ def test_the_visibility_question_costs_a_fixed_number_of_queries(
     member = make_member()
     with django_assert_num_queries(2):  # type: ignore[operator]
         list(listed(signals_visible_to(member)))
+
+
+def test_pseudonymous_recognisers_count_under_the_region_not_their_municipality(
+    signal: Signal, make_member: MakeMember
+) -> None:
+    from community.models import UserKind
+
+    recognition_add(actor=make_member("GM0798", kind=UserKind.STATUS_HOLDER), signal=signal)  # Hilvarenbeek
+    with translation.override("en"):
+        counts = recognitions_per_municipality(signal)
+    assert counts == [("Tilburg", 1), ("elsewhere in Hart van Brabant (not named)", 1)]
+    assert "Hilvarenbeek" not in str(counts)

@@ -13,7 +13,6 @@ from community.people import public_name
 from signals.models import EventKind, Follow, Recognition, Signal, SignalEvent, Status, Theme
 from signals.privacy import PersonalDataFound, find_personal_data
 from signals.services import (
-    follow_topic,
     recognition_add,
     recognition_withdraw,
     signal_author_reveal,
@@ -21,6 +20,7 @@ from signals.services import (
     signal_edit,
     signal_hide,
     signal_restore,
+    topics_follow_set,
 )
 from tests.signals.conftest import MakeMember
 
@@ -231,12 +231,13 @@ def test_following_themes_and_municipalities(
     community: Community, housing: Theme, make_member: MakeMember, charlie: User
 ) -> None:
     member = make_member()
-    follow_topic(actor=member, community=community, theme=housing)
-    follow_topic(actor=member, community=community, theme=housing)  # once is enough
-    follow_topic(actor=member, community=community, municipality=muni(DONGEN))
-    assert Follow.objects.filter(user=member).count() == 2
+    topics_follow_set(actor=member, community=community, themes=[housing], municipalities=[muni(DONGEN)])
+    topics_follow_set(actor=member, community=community, themes=[housing], municipalities=[muni(DONGEN)])
+    assert Follow.objects.filter(user=member).count() == 2  # once is enough
+    topics_follow_set(actor=member, community=community, themes=[], municipalities=[muni(DONGEN)])
+    assert list(Follow.objects.filter(user=member).values_list("municipality__cbs_code", flat=True)) == [DONGEN]
     with pytest.raises(PermissionDenied):
-        follow_topic(actor=charlie, community=community, theme=housing)
+        topics_follow_set(actor=charlie, community=community, themes=[housing], municipalities=[])
 
 
 def test_pseudonymous_authors_appear_as_kind_and_region(community: Community, make_member: MakeMember) -> None:
