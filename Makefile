@@ -42,7 +42,7 @@ lint: install-dev
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
 typecheck: install-dev
-	DEBUG=True $(BIN)/mypy community signals
+	DEBUG=True $(BIN)/mypy community signals api
 
 pytest: install-dev services
 	@scripts/system-packages.sh

@@ -1,0 +1,49 @@
+"""Every API error as ``{"detail": "…", "code": "…"}`` with the status CONTRACT.md names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from signals.privacy import PersonalDataFound
+from signals.workflow import TransitionError
+
+
+def _domain_error(error: DjangoValidationError) -> Response:
+    code = getattr(error, "code", None) or "invalid"
+    body: dict[str, Any] = {"detail": " ".join(error.messages), "code": code}
+    if isinstance(error, PersonalDataFound):
+        body["findings"] = [
+            {"key": f.key, "kind": f.kind, "label": f.label, "text": f.text, "start": f.start, "end": f.end}
+            for f in error.findings
+        ]
+    conflict = isinstance(error, TransitionError) and code == "illegal_transition"
+    return Response(body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
+
+
+def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(error, DjangoValidationError):
+        return _domain_error(error)
+    if isinstance(error, Http404):
+        error = exceptions.NotFound(_("Not found, or not in your communities."))
+    elif isinstance(error, DjangoPermissionDenied):
+        error = exceptions.PermissionDenied()
+    response = exception_handler(error, context)
+    if response is None:
+        return None
+    if isinstance(error, exceptions.ValidationError):
+        response.data = {"detail": _("Some values are not valid."), "code": "invalid", "errors": response.data}
+    elif isinstance(error, exceptions.APIException):
+        detail = error.detail
+        response.data = {
+            "detail": str(detail) if not isinstance(detail, dict | list) else _("The request failed."),
+            "code": error.get_codes() if isinstance(error.get_codes(), str) else error.default_code,
+        }
+    return response

@@ -1,0 +1,24 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+
+from api import views
+
+urlpatterns = [
+    path("signals/", views.SignalListView.as_view(), name="api_signals"),
+    path("signals/<int:pk>/", views.SignalDetailView.as_view(), name="api_signal"),
+    path("signals/<int:pk>/recognitions/", views.RecognitionView.as_view(), name="api_recognitions"),
+    path("signals/<int:pk>/transitions/", views.TransitionView.as_view(), name="api_transitions"),
+    path("signals/<int:pk>/follow/", views.FollowView.as_view(), name="api_follow"),
+    path("themes/", views.ThemeListView.as_view(), name="api_themes"),
+    path("municipalities/", views.MunicipalityListView.as_view(), name="api_municipalities"),
+    path("communities/", views.CommunityListView.as_view(), name="api_communities"),
+    # The description of the API is public; the data behind it is not.
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
+    # The split view serves its start-up script as a file: no inline script under our CSP.
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api_schema", permission_classes=[AllowAny]),
+        name="api_docs",
+    ),
+]

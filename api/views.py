@@ -1,0 +1,291 @@
+"""The JSON API (/api/v1/): thin views over the same selectors, permissions and services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.serializers import (
+    CommunitySerializer,
+    ErrorSerializer,
+    MunicipalitySerializer,
+    PersonalDataErrorSerializer,
+    RecognitionSerializer,
+    SignalCreateSerializer,
+    SignalPatchSerializer,
+    SignalSerializer,
+    ThemeSerializer,
+    TransitionSerializer,
+)
+from community import permissions
+from community.models import Community, Municipality, User, UserKind
+from signals import selectors, services
+from signals.models import Signal, Status, Theme
+from signals.search import search
+from signals.workflow import signal_transition
+
+ORDERINGS = {
+    "active": ("-last_activity_at", "-pk"),
+    "recognised": ("-recognition_count", "-last_activity_at", "-pk"),
+    "newest": ("-created_at", "-pk"),
+}
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Bad input."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in, or the token is not valid."),
+    403: OpenApiResponse(ErrorSerializer, description="Not allowed for your role."),
+    404: OpenApiResponse(ErrorSerializer, description="Unknown, or not in your communities."),
+    413: OpenApiResponse(ErrorSerializer, description="The body is over 64 KiB."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many writes; see Retry-After."),
+}
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class Pages(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _listed_signals(user: User) -> QuerySet[Signal]:
+    return selectors.listed(selectors.signals_visible_to(user)).select_related(
+        "community__region", "theme", "municipality", "author"
+    )
+
+
+SIGNAL_FILTERS = [
+    OpenApiParameter("community", str, description="Community slug."),
+    OpenApiParameter("theme", str, description="Theme slug, e.g. `housing`."),
+    OpenApiParameter("municipality", str, description="CBS code, e.g. `GM0855`."),
+    OpenApiParameter("status", str, enum=[s.value for s in Status if s != Status.MERGED]),
+    OpenApiParameter("author_kind", str, enum=[k.value for k in UserKind]),
+    OpenApiParameter("q", str, description="Search words (Dutch stemming; typos forgiven)."),
+    OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Default `active`; with `q`, best match."),
+    OpenApiParameter("page", int),
+    OpenApiParameter("page_size", int, description="At most 100."),
+]
+
+
+class SignalListView(APIView):
+    @extend_schema(
+        operation_id="signals_list",
+        parameters=SIGNAL_FILTERS,
+        responses={200: SignalSerializer(many=True), 401: ERRORS[401]},
+        description="Signals of your communities (liaisons: from `reported` on), without hidden or merged ones.",
+    )
+    def get(self, request: Request) -> Response:
+        signals = _listed_signals(_user(request))
+        params = request.query_params
+        lookups = {
+            "community": ("community__slug", params.get("community")),
+            "theme": ("theme__slug", params.get("theme")),
+            "municipality": ("municipality__cbs_code", params.get("municipality")),
+            "status": ("status", params.get("status")),
+            "author_kind": ("author__kind", params.get("author_kind")),
+        }
+        for lookup, value in lookups.values():
+            if value:
+                signals = signals.filter(**{lookup: value.replace("\x00", "")[:100]})
+        query = params.get("q", "").replace("\x00", "")[:200].strip()
+        ordering = params.get("ordering", "")
+        if query:
+            signals = search(signals, query)
+        if ordering in ORDERINGS or not query:
+            signals = signals.order_by(*ORDERINGS.get(ordering, ORDERINGS["active"]))
+        paginator = Pages()
+        page = paginator.paginate_queryset(signals, request, view=self)
+        return paginator.get_paginated_response(SignalSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="signals_create",
+        request=SignalCreateSerializer,
+        responses={
+            201: SignalSerializer,
+            400: OpenApiResponse(PersonalDataErrorSerializer, description="Bad input, or personal data found."),
+            **{code: ERRORS[code] for code in (401, 403, 404, 413, 429)},
+        },
+        examples=[
+            OpenApiExample(
+                "Report",
+                request_only=True,
+                value={
+                    "community": "cop-statushouders-hvb",
+                    "title": "Wachtlijst taalschool",
+                    "description": "Statushouders wachten drie maanden op een plek.",
+                    "theme": "civic-integration",
+                    "municipality": "GM0855",
+                },
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(SignalCreateSerializer, request)
+        user = _user(request)
+        community = permissions.access_community(user, data["community"], may=permissions.may_report)
+        signal = services.signal_create(
+            actor=user,
+            community=community,
+            title=data["title"],
+            description=data["description"],
+            theme=data["theme"],
+            municipality=data["municipality"],
+            language=data.get("language"),
+            recognised_from=data.get("recognised_from"),
+            confirmed_findings=frozenset(data["confirmed_findings"]),
+        )
+        return Response(_signal_data(user, signal.pk), status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class: Any, request: Request, *, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _signal_data(user: User, pk: int) -> dict[str, Any]:
+    signal = selectors.access_signal(user, pk)
+    signal = Signal.objects.select_related("community__region", "theme", "municipality", "author").get(pk=signal.pk)
+    return dict(SignalSerializer(signal).data)
+
+
+class SignalDetailView(APIView):
+    @extend_schema(
+        operation_id="signals_retrieve", responses={200: SignalSerializer, **{c: ERRORS[c] for c in (401, 404)}}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_signal_data(_user(request), pk))
+
+    @extend_schema(
+        operation_id="signals_partial_update",
+        request=SignalPatchSerializer,
+        responses={
+            200: SignalSerializer,
+            400: OpenApiResponse(PersonalDataErrorSerializer, description="Bad input, or personal data found."),
+            **{c: ERRORS[c] for c in (401, 403, 404, 413, 429)},
+        },
+        description="The author within 24 hours of reporting, or a moderator; only while the signal is open.",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        signal = selectors.access_signal(user, pk)
+        data = _valid(SignalPatchSerializer, request, partial=True)
+        services.signal_edit(
+            actor=user,
+            signal=signal,
+            title=data.get("title", signal.title),
+            description=data.get("description", signal.description),
+            theme=data.get("theme", signal.theme),
+            municipality=data.get("municipality", signal.municipality),
+            confirmed_findings=frozenset(data.get("confirmed_findings", [])),
+        )
+        return Response(_signal_data(user, pk))
+
+
+class RecognitionView(APIView):
+    @extend_schema(
+        operation_id="recognitions_create",
+        request=RecognitionSerializer,
+        responses={201: SignalSerializer, **{c: ERRORS[c] for c in (400, 401, 403, 404, 429)}},
+        description="Recognise the signal (“this happens here too”); answers with the signal's new figures.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        signal = selectors.access_signal(user, pk, may=permissions.may_recognise)
+        services.recognition_add(actor=user, signal=signal, **_valid(RecognitionSerializer, request))
+        return Response(_signal_data(user, pk), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="recognitions_destroy",
+        responses={200: SignalSerializer, **{c: ERRORS[c] for c in (400, 401, 404, 429)}},
+        description="Withdraw your recognition (not the reporter's own).",
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        signal = selectors.access_signal(user, pk)
+        services.recognition_withdraw(actor=user, signal=signal)
+        return Response(_signal_data(user, pk))
+
+
+class TransitionView(APIView):
+    @extend_schema(
+        operation_id="transitions_create",
+        request=TransitionSerializer,
+        responses={
+            200: SignalSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Not a move from the signal's current status."),
+            **{c: ERRORS[c] for c in (400, 401, 403, 404, 429)},
+        },
+        examples=[
+            OpenApiExample("Solve locally", request_only=True, value={"to": "resolved_locally", "lesson": "…"}),
+            OpenApiExample(
+                "Escalate", request_only=True, value={"to": "escalated", "reason": "Speelt in vier gemeenten."}
+            ),
+            OpenApiExample("Close", request_only=True, value={"to": "closed", "outcome": "solved"}),
+        ],
+        description="Move the signal, with the same rules and roles as on its page.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        signal = selectors.access_signal(user, pk)
+        data = _valid(TransitionSerializer, request)
+        signal_transition(
+            actor=user,
+            signal=signal,
+            to=Status(data["to"]),
+            reason=data["reason"],
+            outcome=data["outcome"],
+            lesson=data["lesson"],
+        )
+        return Response(_signal_data(user, pk))
+
+
+class FollowView(APIView):
+    @extend_schema(
+        operation_id="follows_create", request=None, responses={204: None, **{c: ERRORS[c] for c in (401, 403, 404)}}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        services.signal_follow(actor=user, signal=selectors.access_signal(user, pk, may=permissions.may_follow))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(operation_id="follows_destroy", responses={204: None, **{c: ERRORS[c] for c in (401, 404)}})
+    def delete(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        services.signal_unfollow(actor=user, signal=selectors.access_signal(user, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ThemeListView(APIView):
+    @extend_schema(operation_id="themes_list", responses={200: ThemeSerializer(many=True), 401: ERRORS[401]})
+    def get(self, request: Request) -> Response:
+        return Response(ThemeSerializer(Theme.objects.all(), many=True).data)
+
+
+class MunicipalityListView(APIView):
+    @extend_schema(
+        operation_id="municipalities_list",
+        responses={200: MunicipalitySerializer(many=True), 401: ERRORS[401]},
+        description="Municipalities of the regions of your communities.",
+    )
+    def get(self, request: Request) -> Response:
+        regions = permissions.communities_visible_to(_user(request)).values("region")
+        places = Municipality.objects.filter(region__in=regions).select_related("region").order_by("name")
+        return Response(MunicipalitySerializer(places, many=True).data)
+
+
+class CommunityListView(APIView):
+    @extend_schema(operation_id="communities_list", responses={200: CommunitySerializer(many=True), 401: ERRORS[401]})
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        mine: QuerySet[Community] = permissions.communities_visible_to(user).select_related("region").order_by("name")
+        context = {"standings": permissions.role_standings(user)}
+        return Response(CommunitySerializer(mine, many=True, context=context).data)
