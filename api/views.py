@@ -36,6 +36,42 @@ ORDERINGS = {
     "recognised": ("-recognition_count", "-last_activity_at", "-pk"),
     "newest": ("-created_at", "-pk"),
 }
+SIGNAL_EXAMPLE = OpenApiExample(
+    "A signal",
+    response_only=True,
+    value={
+        "id": 12,
+        "community": "cop-statushouders-hvb",
+        "title": "Wachtlijst taalschool",
+        "description": "Statushouders wachten drie maanden op een plek.",
+        "language": "nl",
+        "theme": "civic-integration",
+        "municipality": "GM0855",
+        "status": "open",
+        "outcome": "",
+        "author": {"label": "a status holder in Hart van Brabant", "kind": "status_holder"},
+        "counts": {"recognitions": 2, "municipalities": 2, "organisations": 1, "status_holders": 1},
+        "progress": "Recognised by 2 people in 2 municipalities and 1 organisation; escalation needs 10 people, "
+        "3 municipalities, 2 organisations.",
+        "merged_into": None,
+        "created": "2026-11-22T09:30:00+01:00",
+        "updated": "2026-11-22T10:05:00+01:00",
+        "last_activity": "2026-11-22T10:05:00+01:00",
+    },
+)
+ERROR_EXAMPLES = [
+    OpenApiExample("Not in your communities", response_only=True, status_codes=["404"],
+                   value={"detail": "Not found, or not in your communities.", "code": "not_found"}),
+    OpenApiExample("Illegal move", response_only=True, status_codes=["409"],
+                   value={"detail": "A signal that is Open cannot become Answered.", "code": "illegal_transition"}),
+    OpenApiExample("Personal data", response_only=True, status_codes=["400"],
+                   value={"detail": "This text seems to contain personal data: phone number “06-12345678”. …",
+                          "code": "personal_data",
+                          "findings": [{"key": "3f0c…", "kind": "phone", "label": "phone number",
+                                        "text": "06-12345678", "start": 12, "end": 23}]}),
+    OpenApiExample("Too many writes", response_only=True, status_codes=["429"],
+                   value={"detail": "Request was throttled. Expected available in 41 seconds.", "code": "throttled"}),
+]  # fmt: skip
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input."),
     401: OpenApiResponse(ErrorSerializer, description="Not signed in, or the token is not valid."),
@@ -81,6 +117,7 @@ class SignalListView(APIView):
         parameters=SIGNAL_FILTERS,
         responses={200: SignalSerializer(many=True), 401: ERRORS[401]},
         description="Signals of your communities (liaisons: from `reported` on), without hidden or merged ones.",
+        examples=[SIGNAL_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
         signals = _listed_signals(_user(request))
@@ -114,6 +151,8 @@ class SignalListView(APIView):
             **{code: ERRORS[code] for code in (401, 403, 404, 413, 429)},
         },
         examples=[
+            SIGNAL_EXAMPLE,
+            *ERROR_EXAMPLES,
             OpenApiExample(
                 "Report",
                 request_only=True,
@@ -124,7 +163,7 @@ class SignalListView(APIView):
                     "theme": "civic-integration",
                     "municipality": "GM0855",
                 },
-            )
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -173,6 +212,7 @@ class SignalDetailView(APIView):
             **{c: ERRORS[c] for c in (401, 403, 404, 413, 429)},
         },
         description="The author within 24 hours of reporting, or a moderator; only while the signal is open.",
+        examples=[SIGNAL_EXAMPLE, *ERROR_EXAMPLES],
     )
     def patch(self, request: Request, pk: int) -> Response:
         user = _user(request)
@@ -196,6 +236,7 @@ class RecognitionView(APIView):
         request=RecognitionSerializer,
         responses={201: SignalSerializer, **{c: ERRORS[c] for c in (400, 401, 403, 404, 429)}},
         description="Recognise the signal (“this happens here too”); answers with the signal's new figures.",
+        examples=[SIGNAL_EXAMPLE, *ERROR_EXAMPLES],
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _user(request)
@@ -225,6 +266,8 @@ class TransitionView(APIView):
             **{c: ERRORS[c] for c in (400, 401, 403, 404, 429)},
         },
         examples=[
+            SIGNAL_EXAMPLE,
+            *ERROR_EXAMPLES,
             OpenApiExample("Solve locally", request_only=True, value={"to": "resolved_locally", "lesson": "…"}),
             OpenApiExample(
                 "Escalate", request_only=True, value={"to": "escalated", "reason": "Speelt in vier gemeenten."}

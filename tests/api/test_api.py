@@ -378,3 +378,39 @@ def test_the_docs_page_has_no_inline_script_or_style(client: Any, db: None) -> N
     assert "<script>" not in html and "<style>" not in html
     script = client.get(f"{API}/docs/?script=").content.decode()
     assert "SwaggerUIBundle" in script
+
+
+ENDPOINTS = [
+    ("get", "/signals/"),
+    ("post", "/signals/"),
+    ("get", "/signals/{pk}/"),
+    ("patch", "/signals/{pk}/"),
+    ("post", "/signals/{pk}/recognitions/"),
+    ("delete", "/signals/{pk}/recognitions/"),
+    ("post", "/signals/{pk}/transitions/"),
+    ("post", "/signals/{pk}/follow/"),
+    ("delete", "/signals/{pk}/follow/"),
+    ("get", "/themes/"),
+    ("get", "/municipalities/"),
+    ("get", "/communities/"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_every_endpoint_refuses_anonymous_and_revoked_tokens_with_401(
+    signal: Signal, make_member: MakeMember, method: str, path: str
+) -> None:
+    url = API + path.format(pk=signal.pk)
+    assert getattr(APIClient(), method)(url, {}, format="json").status_code == 401
+    member = make_member()
+    revoked = client_for(member)
+    api_token_revoke(user=member, token_id=ApiToken.objects.get(user=member).pk)
+    response = getattr(revoked, method)(url, {}, format="json")
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
+    assert signal.recognitions.count() == 1 and Signal.objects.count() == 1  # nothing changed
+
+
+@pytest.mark.parametrize(("method", "path"), [e for e in ENDPOINTS if "{pk}" in e[1]])
+def test_every_signal_endpoint_answers_404_to_a_non_member(signal: Signal, api_as: Any, method: str, path: str) -> None:
+    response = getattr(api_as(None), method)(API + path.format(pk=signal.pk), {}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
