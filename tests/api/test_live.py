@@ -26,7 +26,8 @@ def test_report_recognise_and_read_the_progress_over_http(live_api: str, make_me
     _token, colleague_key = api_token_create(user=make_member("GM0766", organisation="COA"), name="script")
     headers = {"Accept-Language": "en"}
 
-    with httpx.Client(base_url=live_api, headers={**headers, "Authorization": f"Bearer {reporter_key}"}) as reporter:
+    auth = {**headers, "Authorization": f"Bearer {reporter_key}"}
+    with httpx.Client(base_url=live_api, headers=auth, timeout=30) as reporter:
         community = reporter.get("/communities/").json()[0]["slug"]
         created = reporter.post(
             "/signals/",
@@ -41,11 +42,12 @@ def test_report_recognise_and_read_the_progress_over_http(live_api: str, make_me
         assert created.status_code == 201, created.text
         signal_id = created.json()["id"]
 
-    with httpx.Client(base_url=live_api, headers={**headers, "Authorization": f"Token {colleague_key}"}) as colleague:
+    auth = {**headers, "Authorization": f"Token {colleague_key}"}
+    with httpx.Client(base_url=live_api, headers=auth, timeout=30) as colleague:
         recognised = colleague.post(f"/signals/{signal_id}/recognitions/", json={"people_affected": 12})
         assert recognised.status_code == 201, recognised.text
         progress = colleague.get(f"/signals/{signal_id}/").json()["progress"]
     assert progress == (
         "Recognised by 2 people in 2 municipalities and 2 organisations; escalation needs 10 people, 3 municipalities."
     )
-    assert httpx.get(f"{live_api}/signals/{signal_id}/").status_code == 401
+    assert httpx.get(f"{live_api}/signals/{signal_id}/", timeout=30).status_code == 401

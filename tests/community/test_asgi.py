@@ -20,7 +20,7 @@ def uvicorn_server(server_env: dict[str, str]) -> Iterator[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_uvicorn_serves_django_over_http(uvicorn_server: str) -> None:
-    response = httpx.get(f"{uvicorn_server}/healthz", headers={"Host": "localhost"})
+    response = httpx.get(f"{uvicorn_server}/healthz", headers={"Host": "localhost"}, timeout=30)
     assert response.status_code == 200
     assert response.json() == {"database": True, "cache": True, "channel_layer": True, "broker": True}
 

@@ -51,7 +51,7 @@ def csrf_token(html: str) -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_pages_carry_the_security_headers(production_server: str) -> None:
-    response = httpx.get(f"{production_server}/", headers=BEHIND_PROXY)
+    response = httpx.get(f"{production_server}/", headers=BEHIND_PROXY, timeout=30)
     assert response.status_code == 200
     headers = response.headers
     csp = headers["Content-Security-Policy"]
@@ -80,7 +80,7 @@ def test_session_and_language_cookies_are_secure_httponly_and_samesite(productio
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS  # the server's own hashers
     user = UserFactory(email="erik@example.org", password="a long enough passphrase")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    with httpx.Client(base_url=production_server, headers=BEHIND_PROXY) as browser:
+    with httpx.Client(base_url=production_server, headers=BEHIND_PROXY, timeout=30) as browser:
         # httpx keeps Secure cookies only for https URLs; the proxy header makes
         # the app see HTTPS, so carry the CSRF cookie by hand.
         page = browser.get("/accounts/login/")
@@ -111,8 +111,8 @@ def test_session_and_language_cookies_are_secure_httponly_and_samesite(productio
 
 @pytest.mark.django_db(transaction=True)
 def test_plain_http_is_redirected_to_https_except_the_health_check(production_server: str) -> None:
-    response = httpx.get(f"{production_server}/", headers={"Host": HOST, "X-Forwarded-For": "203.0.113.7"})
+    response = httpx.get(f"{production_server}/", headers={"Host": HOST, "X-Forwarded-For": "203.0.113.7"}, timeout=30)
     assert response.status_code == 301
     assert response.headers["Location"] == f"https://{HOST}/"
-    health = httpx.get(f"{production_server}/healthz", headers={"Host": HOST})
+    health = httpx.get(f"{production_server}/healthz", headers={"Host": HOST}, timeout=30)
     assert health.status_code == 200
