@@ -6,14 +6,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from signals.privacy import PersonalDataFound
-from signals.workflow import TransitionError
+
+# Refusals that say "not in the signal's present state", not "your input is wrong".
+CONFLICTS = frozenset({"illegal_transition", "already_recognised", "not_recognisable", "target_unavailable"})
 
 
 def _domain_error(error: DjangoValidationError) -> Response:
@@ -24,7 +27,7 @@ def _domain_error(error: DjangoValidationError) -> Response:
             {"key": f.key, "kind": f.kind, "label": f.label, "text": f.text, "start": f.start, "end": f.end}
             for f in error.findings
         ]
-    conflict = isinstance(error, TransitionError) and code == "illegal_transition"
+    conflict = code in CONFLICTS
     return Response(body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
 
 
@@ -47,3 +50,15 @@ def api_exception_handler(error: Exception, context: dict[str, Any]) -> Response
             "code": error.get_codes() if isinstance(error.get_codes(), str) else error.default_code,
         }
     return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Something went wrong on our side."), "code": "server_error"}, status=500)
+    return defaults.server_error(request)
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any other path under /api/v1/: the contract's 404, not an HTML page."""
+    return JsonResponse({"detail": _("Not found, or not in your communities."), "code": "not_found"}, status=404)

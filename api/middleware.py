@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 # The API takes JSON, never files: anything larger than this is refused before it is read.
-API_MAX_BODY = 64 * 1024
+# Room for the longest description (20,000 characters) even when a client escapes every
+# non-ASCII character (\uXXXX, six bytes each).
+API_MAX_BODY = 256 * 1024
 
 
 class ApiBodyLimitMiddleware:

@@ -13,9 +13,21 @@ from signals.models import Outcome, Signal, Status, Theme
 from signals.rules import Counters, Rule, escalation_progress
 
 
+class LookupField(serializers.SlugRelatedField):  # type: ignore[type-arg]
+    """A slug or code that names a row; a non-text value or one with NUL is invalid, not a database error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or "\x00" in data or len(data) > 100:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ErrorSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField(help_text="What went wrong, in the person's language.")
     code = serializers.CharField(help_text="A stable machine-readable code, e.g. `illegal_transition`.")
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field named like Serializer.errors
+        required=False, help_text="With code `invalid`: the problems per field."
+    )
 
 
 class FindingSerializer(serializers.Serializer[Any]):
@@ -28,7 +40,7 @@ class FindingSerializer(serializers.Serializer[Any]):
 
 
 class PersonalDataErrorSerializer(ErrorSerializer):
-    findings = FindingSerializer(many=True)
+    findings = FindingSerializer(many=True, required=False, help_text="With code `personal_data`.")
 
 
 class ThemeSerializer(serializers.ModelSerializer[Theme]):
@@ -119,10 +131,10 @@ class SignalCreateSerializer(serializers.Serializer[Any]):
     community = serializers.SlugField(help_text="The slug of one of your communities.")
     title = serializers.CharField(max_length=140)
     description = serializers.CharField(max_length=20000)
-    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
-    municipality = serializers.SlugRelatedField(slug_field="cbs_code", queryset=Municipality.objects.all())
+    theme = LookupField(slug_field="slug", queryset=Theme.objects.all())
+    municipality = LookupField(slug_field="cbs_code", queryset=Municipality.objects.all())
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    recognised_from = serializers.SlugRelatedField(
+    recognised_from = LookupField(
         slug_field="cbs_code",
         queryset=Municipality.objects.all(),
         required=False,
@@ -137,17 +149,15 @@ class SignalCreateSerializer(serializers.Serializer[Any]):
 class SignalPatchSerializer(serializers.Serializer[Any]):
     title = serializers.CharField(max_length=140, required=False)
     description = serializers.CharField(max_length=20000, required=False)
-    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all(), required=False)
-    municipality = serializers.SlugRelatedField(
-        slug_field="cbs_code", queryset=Municipality.objects.all(), required=False
-    )
+    theme = LookupField(slug_field="slug", queryset=Theme.objects.all(), required=False)
+    municipality = LookupField(slug_field="cbs_code", queryset=Municipality.objects.all(), required=False)
     confirmed_findings = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
     )
 
 
 class RecognitionSerializer(serializers.Serializer[Any]):
-    municipality = serializers.SlugRelatedField(
+    municipality = LookupField(
         slug_field="cbs_code",
         queryset=Municipality.objects.all(),
         required=False,

@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from api import views
+from api.exceptions import not_found
 
 urlpatterns = [
     path("signals/", views.SignalListView.as_view(), name="api_signals"),
@@ -14,11 +15,18 @@ urlpatterns = [
     path("municipalities/", views.MunicipalityListView.as_view(), name="api_municipalities"),
     path("communities/", views.CommunityListView.as_view(), name="api_communities"),
     # The description of the API is public; the data behind it is not.
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api_schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="api_schema",
+    ),
     # The split view serves its start-up script as a file: no inline script under our CSP.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api_schema", permission_classes=[AllowAny]),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api_schema", permission_classes=[AllowAny], authentication_classes=[]
+        ),
         name="api_docs",
     ),
+    re_path(r"^.*$", not_found),  # anything else under /api/v1/: JSON, not an HTML page
 ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -90,6 +92,12 @@ class Pages(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        number = request.query_params.get(self.page_query_param, "1")
+        if number != "last" and (not number.isdigit() or int(number) < 1):
+            raise ValidationError({"page": [_("A page is a whole number from 1.")]})
+        return super().paginate_queryset(queryset, request, view)
 
 
 def _listed_signals(user: User) -> QuerySet[Signal]:
@@ -251,7 +259,7 @@ class RecognitionView(APIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         user = _user(request)
-        signal = selectors.access_signal(user, pk)
+        signal = selectors.access_signal(user, pk, may=permissions.may_recognise)
         services.recognition_withdraw(actor=user, signal=signal)
         return Response(_signal_data(user, pk))
 
@@ -300,10 +308,13 @@ class FollowView(APIView):
         services.signal_follow(actor=user, signal=selectors.access_signal(user, pk, may=permissions.may_follow))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(operation_id="follows_destroy", responses={204: None, **{c: ERRORS[c] for c in (401, 404)}})
+    @extend_schema(
+        operation_id="follows_destroy",
+        responses={204: None, 401: ERRORS[401]},
+        description="Stop following; works also for a signal you can no longer see (204 either way).",
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        user = _user(request)
-        services.signal_unfollow(actor=user, signal=selectors.access_signal(user, pk))
+        services.signal_unfollow_id(actor=_user(request), signal_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

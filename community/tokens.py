@@ -45,3 +45,12 @@ def api_token_revoke(*, user: User, token_id: int) -> bool:
     if revoked:
         audit_record(actor=user, action="api_token.revoked", subject=ApiToken(pk=token_id), data={})
     return bool(revoked)
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Revoke every active token of the person (after a password change or reset); how many."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(actor=user, action="api_token.revoked_all", subject=user, reason=reason, data={"count": revoked})
+    return revoked

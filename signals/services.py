@@ -227,6 +227,9 @@ def recognition_add(
 def recognition_withdraw(*, actor: User, signal: Signal) -> None:
     """Take one's recognition back. An escalation it helped make stays (escalation is permanent)."""
     locked = Signal.objects.select_for_update().get(pk=signal.pk)
+    if locked.hidden or locked.status not in RECOGNISABLE:
+        # Closed or answered signals keep the figures they were judged on.
+        raise ValidationError(_("This signal no longer takes recognitions."), code="not_recognisable")
     if locked.author_id == actor.pk:
         raise ValidationError(
             _("Your report is your recognition; it cannot be withdrawn."), code="reporter_recognition"
@@ -326,8 +329,13 @@ def signal_follow(*, actor: User, signal: Signal) -> None:
 
 @transaction.atomic
 def signal_unfollow(*, actor: User, signal: Signal) -> None:
-    """Anyone may stop following (also after losing access)."""
-    Follow.objects.filter(user=actor, signal=signal).delete()
+    signal_unfollow_id(actor=actor, signal_id=signal.pk)
+
+
+@transaction.atomic
+def signal_unfollow_id(*, actor: User, signal_id: int) -> None:
+    """Anyone may stop following (also after losing access): it only removes their own row."""
+    Follow.objects.filter(user=actor, signal_id=signal_id).delete()
 
 
 @transaction.atomic

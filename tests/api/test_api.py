@@ -241,7 +241,7 @@ def test_an_oversized_body_is_413(api_as: Any, community: Community) -> None:
     body = {
         "community": community.slug,
         "title": "t",
-        "description": "x" * 70_000,
+        "description": "x" * 300_000,
         "theme": "housing",
         "municipality": "GM0766",
     }
@@ -410,7 +410,72 @@ def test_every_endpoint_refuses_anonymous_and_revoked_tokens_with_401(
     assert signal.recognitions.count() == 1 and Signal.objects.count() == 1  # nothing changed
 
 
-@pytest.mark.parametrize(("method", "path"), [e for e in ENDPOINTS if "{pk}" in e[1]])
+# Unfollowing only removes the caller's own row, so it answers 204 to anyone signed in.
+@pytest.mark.parametrize(
+    ("method", "path"), [e for e in ENDPOINTS if "{pk}" in e[1] and e != ("delete", "/signals/{pk}/follow/")]
+)
 def test_every_signal_endpoint_answers_404_to_a_non_member(signal: Signal, api_as: Any, method: str, path: str) -> None:
     response = getattr(api_as(None), method)(API + path.format(pk=signal.pk), {}, format="json")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"theme": "hous\x00ing"}, {"municipality": "GM\x000855"}, {"theme": 12}, {"municipality": ["GM0855"]}],
+)
+def test_odd_values_in_lookups_are_400_not_500(signal: Signal, reporter: User, body: dict[str, Any]) -> None:
+    response = client_for(reporter).patch(f"{API}/signals/{signal.pk}/", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc"])
+def test_a_nonsense_page_number_is_400(api_as: Any, page: str) -> None:
+    response = api_as(Role.MEMBER).get(f"{API}/signals/", {"page": page})
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_unknown_api_paths_answer_json_404(api_as: Any) -> None:
+    for path in ("/signals/abc/", "/nothing/", "/signals/1/unknown/"):
+        response = api_as(Role.MEMBER).get(API + path)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_recognising_twice_is_a_409_conflict(signal: Signal, make_member: MakeMember) -> None:
+    client = client_for(make_member("GM0785"))
+    client.post(f"{API}/signals/{signal.pk}/recognitions/", {}, format="json")
+    again = client.post(f"{API}/signals/{signal.pk}/recognitions/", {}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_recognised")
+
+
+def test_a_closed_signals_figures_cannot_be_changed_by_withdrawing(
+    signal: Signal, make_member: MakeMember, api_as: Any
+) -> None:
+    member = make_member("GM0785")
+    client = client_for(member)
+    client.post(f"{API}/signals/{signal.pk}/recognitions/", {}, format="json")
+    Signal.objects.filter(pk=signal.pk).update(status=Status.CLOSED)
+    response = client.delete(f"{API}/signals/{signal.pk}/recognitions/")
+    assert (response.status_code, response.json()["code"]) == (409, "not_recognisable")
+    assert signal.recognitions.count() == 2
+
+
+def test_unfollowing_works_after_losing_access(signal: Signal, make_member: MakeMember) -> None:
+    from community.models import Membership
+
+    member = make_member()
+    client = client_for(member)
+    client.post(f"{API}/signals/{signal.pk}/follow/")
+    Membership.objects.filter(user=member).delete()
+    assert client.delete(f"{API}/signals/{signal.pk}/follow/").status_code == 204
+    assert not signal.follows.filter(user=member).exists()
+
+
+def test_the_write_limit_is_per_person_across_tokens(
+    signal: Signal, make_member: MakeMember, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.throttling.WRITES_PER_MINUTE", 2)
+    member = make_member("GM0785")
+    first, second = client_for(member), client_for(member)
+    assert first.post(f"{API}/signals/{signal.pk}/follow/").status_code == 204
+    assert second.post(f"{API}/signals/{signal.pk}/follow/").status_code == 204
+    assert second.post(f"{API}/signals/{signal.pk}/follow/").status_code == 429

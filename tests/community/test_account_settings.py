@@ -120,3 +120,20 @@ def test_a_person_has_at_most_ten_active_tokens(client: Client, bob: User) -> No
     for number in range(11):
         client.post(reverse("api_token_new"), {"name": f"script {number}"})
     assert ApiToken.objects.filter(user=bob, revoked_at=None).count() == 10
+
+
+def test_changing_the_password_revokes_every_api_token(client: Client, bob: User) -> None:
+    sign_in_recently(client, bob)
+    client.post(reverse("api_token_new"), {"name": "one"})
+    client.post(reverse("api_token_new"), {"name": "two"})
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a brand new long passphrase",
+            "password2": "a brand new long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=bob, revoked_at=None).exists()
+    assert AuditEntry.objects.filter(action="api_token.revoked_all", actor=bob).exists()
