@@ -173,3 +173,24 @@ class TransitionSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="", allow_blank=True)
     lesson = serializers.CharField(max_length=8000, required=False, default="", allow_blank=True)
+
+
+class MessageSerializer(serializers.Serializer[Any]):
+    """CONTRACT.md's message shape (the same as the WebSocket's ``message.new``)."""
+
+    id = serializers.IntegerField()
+    author = AuthorSerializer()
+    body_html = serializers.CharField(help_text="Safe HTML; empty when deleted or hidden.")
+    html = serializers.CharField(help_text="The server-rendered fragment the page inserts.")
+    lang = serializers.CharField()
+    created = serializers.DateTimeField()
+    client_id = serializers.UUIDField(allow_null=True)
+
+
+class MessageCreateSerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=4000)
+    client_id = serializers.UUIDField(required=False, help_text="Makes a retry safe: one message per id.")
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
+    confirmed_findings = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
+    )

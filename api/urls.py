@@ -11,6 +11,7 @@ urlpatterns = [
     path("signals/<int:pk>/recognitions/", views.RecognitionView.as_view(), name="api_recognitions"),
     path("signals/<int:pk>/transitions/", views.TransitionView.as_view(), name="api_transitions"),
     path("signals/<int:pk>/follow/", views.FollowView.as_view(), name="api_follow"),
+    path("signals/<int:pk>/messages/", views.MessageListView.as_view(), name="api_messages"),
     path("themes/", views.ThemeListView.as_view(), name="api_themes"),
     path("municipalities/", views.MunicipalityListView.as_view(), name="api_municipalities"),
     path("communities/", views.CommunityListView.as_view(), name="api_communities"),

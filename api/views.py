@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,6 +18,8 @@ from rest_framework.views import APIView
 from api.serializers import (
     CommunitySerializer,
     ErrorSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
     MunicipalitySerializer,
     PersonalDataErrorSerializer,
     RecognitionSerializer,
@@ -28,8 +31,9 @@ from api.serializers import (
 )
 from community import permissions
 from community.models import Community, Municipality, User, UserKind
-from signals import selectors, services
+from signals import discussion, selectors, services
 from signals.models import Signal, Status, Theme
+from signals.realtime import message_payload
 from signals.search import search
 from signals.workflow import signal_transition
 
@@ -316,6 +320,50 @@ class FollowView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         services.signal_unfollow_id(actor=_user(request), signal_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        operation_id="messages_list",
+        parameters=[OpenApiParameter("after", int, description="Only messages with a larger id (to resync).")],
+        responses={200: MessageSerializer(many=True), **{c: ERRORS[c] for c in (400, 401, 404)}},
+        description="The discussion of the signal, oldest first (at most 500 after `after`).",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        signal = selectors.access_signal(_user(request), pk)
+        after = request.query_params.get("after", "")
+        if after and not after.isdigit():
+            raise ValidationError({"after": [_("A message id is a whole number.")]})
+        with translation.override(signal.community.language):
+            items = [message_payload(view.message) for view in selectors.discussion(signal, after=int(after or 0))]
+        return Response(items)
+
+    @extend_schema(
+        operation_id="messages_create",
+        request=MessageCreateSerializer,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="This `client_id` was sent before: the first."),
+            400: OpenApiResponse(PersonalDataErrorSerializer, description="Bad input, or personal data found."),
+            **{c: ERRORS[c] for c in (401, 403, 404, 413, 429)},
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        signal = selectors.access_signal(user, pk, may=permissions.may_discuss)
+        data = _valid(MessageCreateSerializer, request)
+        message, created = discussion.message_post(
+            actor=user,
+            signal=signal,
+            body=data["body"],
+            language=data.get("language"),
+            client_id=data.get("client_id"),
+            confirmed_findings=frozenset(data["confirmed_findings"]),
+        )
+        message.signal = signal
+        with translation.override(signal.community.language):
+            payload = message_payload(message)
+        return Response(payload, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ThemeListView(APIView):

@@ -254,3 +254,75 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.signal_id or self.theme_id or self.municipality_id}"
+
+
+class Message(models.Model):
+    """One contribution to a signal's discussion. Soft-deleted by its author, hidden by moderators."""
+
+    MAX_LENGTH = 4000
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="messages")
+    body = models.TextField(_("message"), max_length=MAX_LENGTH)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    # Chosen by the client; the same id never makes a second message (a retry returns the first).
+    client_id = models.UUIDField(null=True, blank=True)
+    reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies")
+    created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    key_point = models.BooleanField(_("key point"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["signal", "id"], name="message_signal_id_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id_once_per_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on {self.signal_id}"
+
+    @property
+    def visible(self) -> bool:
+        return not self.hidden and self.deleted_at is None
+
+
+class Mention(models.Model):
+    """A community member named with @ in a message (for the notifications to use)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="mention_once_per_message")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.message_id}"
+
+
+class Flag(models.Model):
+    """A member asks the moderators to look at a message."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="flag_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} flags {self.message_id}"

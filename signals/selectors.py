@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from community import permissions
-from community.models import Role, User
-from signals.models import Follow, Signal, Status
+from community.models import Role, User, UserKind
+from community.people import public_name
+from signals.formatting import render_body
+from signals.models import Follow, Message, Signal, Status
 from signals.workflow import Check
 
 
@@ -109,3 +114,36 @@ def awaiting_coordinator(user: User, limit: int = 20) -> QuerySet[Signal]:
         .select_related("community", "theme", "municipality")
         .order_by("-last_activity_at", "-pk")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message as others see it: the author's public name, the safe body (empty once gone)."""
+
+    message: Message
+    author_label: str
+    author_kind: str
+    body_html: SafeString
+
+    @classmethod
+    def of(cls, message: Message) -> MessageView:
+        community = message.signal.community
+        author = message.author
+        return cls(
+            message=message,
+            author_label=public_name(author, community),
+            author_kind=author.kind if author else UserKind.PROFESSIONAL,
+            body_html=render_body(message.body) if message.visible else mark_safe(""),
+        )
+
+
+def discussion(signal: Signal, *, after: int | None = None, limit: int = 500) -> list[MessageView]:
+    """The signal's messages in order (those after the id ``after``), for the page, the API and resyncs."""
+    messages = Message.objects.filter(signal=signal).select_related("author").order_by("pk")
+    if after is not None:
+        messages = messages.filter(pk__gt=after)
+    views = []
+    for message in messages[:limit]:
+        message.signal = signal  # one signal for all: no query per message for its community
+        views.append(MessageView.of(message))
+    return views

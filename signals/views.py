@@ -113,6 +113,10 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         "may_reveal": permissions.may_reveal_pseudonym(user, community)
         and bool(signal.author and signal.author.pseudonymous),
         "outcomes": Outcome.choices,
+        "discussion": selectors.discussion(signal),
+        "may_discuss": permissions.may_discuss(user, community) and signal.status != Status.MERGED,
+        "may_flag": permissions.may_flag(user, community),
+        "may_mark_key_points": permissions.may_mark_key_points(user, community),
     }
 
 

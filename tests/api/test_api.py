@@ -390,6 +390,8 @@ ENDPOINTS = [
     ("post", "/signals/{pk}/transitions/"),
     ("post", "/signals/{pk}/follow/"),
     ("delete", "/signals/{pk}/follow/"),
+    ("get", "/signals/{pk}/messages/"),
+    ("post", "/signals/{pk}/messages/"),
     ("get", "/themes/"),
     ("get", "/municipalities/"),
     ("get", "/communities/"),
@@ -479,3 +481,27 @@ def test_the_write_limit_is_per_person_across_tokens(
     assert first.post(f"{API}/signals/{signal.pk}/follow/").status_code == 204
     assert second.post(f"{API}/signals/{signal.pk}/follow/").status_code == 204
     assert second.post(f"{API}/signals/{signal.pk}/follow/").status_code == 429
+
+
+def test_messages_over_the_api_with_a_safe_retry_and_resync(
+    signal: Signal, make_member: MakeMember, api_as: Any
+) -> None:
+    client = client_for(make_member("GM0785"))
+    body = {"body": "Herkenbaar, ook in Goirle.", "client_id": "5f0d1f9e-8a53-4b5c-9d58-0a1c9f2f8e11"}
+    first = client.post(f"{API}/signals/{signal.pk}/messages/", body, format="json")
+    retry = client.post(f"{API}/signals/{signal.pk}/messages/", body, format="json")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert first.json()["id"] == retry.json()["id"]
+    second = client.post(f"{API}/signals/{signal.pk}/messages/", {"body": "En nog iets."}, format="json").json()
+    listed = client.get(f"{API}/signals/{signal.pk}/messages/").json()
+    assert [m["id"] for m in listed] == [first.json()["id"], second["id"]]
+    after = client.get(f"{API}/signals/{signal.pk}/messages/", {"after": first.json()["id"]}).json()
+    assert [m["id"] for m in after] == [second["id"]]
+    assert client.get(f"{API}/signals/{signal.pk}/messages/", {"after": "x"}).status_code == 400
+    too_long = client.post(f"{API}/signals/{signal.pk}/messages/", {"body": "x" * 4001}, format="json")
+    assert too_long.status_code == 400
+    assert api_as(None).get(f"{API}/signals/{signal.pk}/messages/").status_code == 404
+    assert (
+        api_as(Role.LIAISON).post(f"{API}/signals/{signal.pk}/messages/", {"body": "x"}, format="json").status_code
+        == 404
+    )

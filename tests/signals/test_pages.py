@@ -155,13 +155,17 @@ def test_the_list_runs_the_same_number_of_queries_whatever_its_length(
 def test_the_detail_page_runs_a_fixed_number_of_queries(
     client: Client, signal: Signal, make_member: MakeMember, recognisers: int, django_assert_num_queries: Any
 ) -> None:
+    from signals.discussion import message_post
+
     codes = ["GM0855", "GM0766", "GM0784", "GM0785", "GM0797"]
     for number in range(recognisers):
-        recognition_add(actor=make_member(codes[number % 5]), signal=signal)
+        member = make_member(codes[number % 5])
+        recognition_add(actor=member, signal=signal)
+        message_post(actor=member, signal=signal, body=f"Bericht {number}")  # the discussion grows too
     viewer = logged_in(client, make_member())
     viewer.get(reverse("signal_detail", args=[signal.pk]))
-    # The same count for 1 or 30 recognisers; role questions are asked once for the page.
-    with django_assert_num_queries(12):
+    # The same count for 1 or 30 recognisers and messages; role questions are asked once for the page.
+    with django_assert_num_queries(13):
         assert viewer.get(reverse("signal_detail", args=[signal.pk])).status_code == 200
 
 

@@ -1,0 +1,155 @@
+"""The discussion on a signal: post, delete, hide, restore, mark key points, flag.
+
+The page, the API and (next) the WebSocket consumer all call these. Each
+change is announced to the signal's group only after commit
+(``signals.realtime``); the database stays the truth that clients resync from.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community import permissions
+from community.audit import audit_record
+from community.models import Language, User
+from community.people import public_name
+from signals.models import Flag, Mention, Message, Signal, Status
+from signals.privacy import guard
+from signals.realtime import message_changed
+from signals.services import _follow
+
+_MENTION = re.compile(r"@([\w][\w .'-]{0,58}[\w])", re.UNICODE)
+
+
+def _check_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Write a message first."), code="empty")
+    if len(body) > Message.MAX_LENGTH:
+        raise ValidationError(
+            _("A message has at most %(max)d characters.") % {"max": Message.MAX_LENGTH}, code="too_long"
+        )
+    return body
+
+
+def _mentioned(signal: Signal, body: str) -> list[User]:
+    """Members of the signal's community named after an @, by the name others see (longest first)."""
+    candidates = [match.group(1).lower() for match in _MENTION.finditer(body)]
+    if not candidates:
+        return []
+    members = User.objects.filter(memberships__community_id=signal.community_id, is_active=True)
+    found = []
+    for member in members.select_related():
+        name = public_name(member, signal.community).lower()
+        if any(candidate.startswith(name) for candidate in candidates):
+            found.append(member)
+    return found
+
+
+@transaction.atomic
+def message_post(
+    *,
+    actor: User,
+    signal: Signal,
+    body: str,
+    language: Language | None = None,
+    client_id: uuid.UUID | None = None,
+    reply_to: Message | None = None,
+    confirmed_findings: frozenset[str] = frozenset(),
+) -> tuple[Message, bool]:
+    """Post a message; returns it and whether it is new (a retried ``client_id`` returns the first)."""
+    if not permissions.may_discuss(actor, signal.community):
+        raise PermissionDenied
+    if client_id is not None:
+        existing = Message.objects.filter(author=actor, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    if signal.hidden or signal.status == Status.MERGED:
+        raise ValidationError(_("This signal takes no new messages."), code="closed_discussion")
+    body = _check_body(body)
+    guard(body, confirmed=confirmed_findings)
+    if reply_to is not None and reply_to.signal_id != signal.pk:
+        raise ValidationError(_("You can only reply to a message of this signal."), code="reply_elsewhere")
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                signal=signal,
+                author=actor,
+                body=body,
+                language=language or actor.preferred_language,
+                client_id=client_id,
+                reply_to=reply_to,
+            )
+    except IntegrityError:  # the same client_id raced in from another connection
+        return Message.objects.get(author=actor, client_id=client_id), False
+    Mention.objects.bulk_create(
+        [Mention(message=message, user=user) for user in _mentioned(signal, body) if user.pk != actor.pk]
+    )
+    Signal.objects.filter(pk=signal.pk).update(last_activity_at=message.created_at)
+    _follow(actor, signal)
+    message_changed(message_id=message.pk, event="message.new")
+    return message, True
+
+
+@transaction.atomic
+def message_delete(*, actor: User, message: Message) -> Message:
+    """The author takes their own message back (it stays as "deleted" in the history)."""
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.author_id != actor.pk:
+        raise PermissionDenied
+    if locked.deleted_at is None:
+        locked.deleted_at = timezone.now()
+        locked.save(update_fields=["deleted_at"])
+        message_changed(message_id=locked.pk, event="message.updated")
+    return locked
+
+
+@transaction.atomic
+def message_set_hidden(*, actor: User, message: Message, hidden: bool, reason: str) -> Message:
+    locked = Message.objects.select_for_update().select_related("signal__community").get(pk=message.pk)
+    community = locked.signal.community
+    if not permissions.may_moderate(actor, community):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("Say why."), code="reason_required")
+    if locked.hidden != hidden:
+        locked.hidden, locked.hidden_by = hidden, actor
+        locked.hidden_reason = reason.strip() if hidden else ""
+        locked.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
+        Flag.objects.filter(message=locked, handled_at=None).update(handled_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="message.hidden" if hidden else "message.restored",
+            subject=locked,
+            community=community,
+            reason=reason.strip(),
+        )
+        message_changed(message_id=locked.pk, event="message.updated")
+    return locked
+
+
+@transaction.atomic
+def message_set_key_point(*, actor: User, message: Message, key_point: bool) -> Message:
+    """Key points are what a digest quotes from the discussion."""
+    locked = Message.objects.select_for_update().select_related("signal__community").get(pk=message.pk)
+    if not permissions.may_mark_key_points(actor, locked.signal.community):
+        raise PermissionDenied
+    if locked.key_point != key_point:
+        locked.key_point = key_point
+        locked.save(update_fields=["key_point"])
+        message_changed(message_id=locked.pk, event="message.updated")
+    return locked
+
+
+@transaction.atomic
+def message_flag(*, actor: User, message: Message, reason: str = "") -> Flag:
+    if not permissions.may_flag(actor, message.signal.community):
+        raise PermissionDenied
+    flag, _created = Flag.objects.get_or_create(message=message, user=actor, defaults={"reason": reason.strip()[:1000]})
+    return flag

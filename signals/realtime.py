@@ -1,0 +1,58 @@
+"""Events to the people on a signal's page. The only place in ``signals`` that calls ``group_send``.
+
+Everything is sent after commit, with an already-rendered payload: what a
+socket receives was in the database first. The channel layer may drop a
+message under load; clients resync from the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def signal_group(signal_id: int) -> str:
+    return f"signal.{signal_id}"
+
+
+def message_payload(message: Any) -> dict[str, Any]:
+    """The CONTRACT.md shape of a message, with its server-rendered fragment."""
+    from signals.selectors import MessageView
+
+    item = MessageView.of(message)
+    return {
+        "id": message.pk,
+        "author": {"label": item.author_label, "kind": item.author_kind},
+        "body_html": str(item.body_html),
+        "html": render_to_string("signals/_message.html", {"item": item}),
+        "lang": message.language,
+        "created": message.created_at.isoformat(),
+        "client_id": str(message.client_id) if message.client_id else None,
+    }
+
+
+def _send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def message_changed(*, message_id: int, event: str) -> None:
+    """After commit: ``message.new`` or ``message.updated`` to the signal's group."""
+
+    def send() -> None:
+        from signals.models import Message
+
+        message = Message.objects.select_related("author", "signal__community__region").filter(pk=message_id).first()
+        if message is None:
+            return
+        with translation.override(message.signal.community.language):
+            payload = message_payload(message)
+        _send(signal_group(message.signal_id), {"type": event, "message": payload})
+
+    transaction.on_commit(send, robust=True)
