@@ -30,3 +30,14 @@ def access_changed(*, user_id: int, community_id: int) -> None:
 
     # robust: the change is committed; a channel layer that is down must not turn it into an error.
     transaction.on_commit(send, robust=True)
+
+
+def session_ended(*, user_id: int) -> None:
+    """Tell the person's sockets they signed out (in any tab); they close."""
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(user_group(user_id), {"type": "session.ended"})
+
+    transaction.on_commit(send, robust=True)

@@ -1,5 +1,13 @@
-"""WebSocket routes. Each app that serves sockets adds its patterns here."""
+"""WebSocket routes, gathered from the apps named in ``settings.WEBSOCKET_ROUTES``.
 
+Like ``ROOT_URLCONF``, by name: ``community`` imports no other app of ours.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+websocket_urlpatterns: list[URLPattern] = [
+    pattern for module in settings.WEBSOCKET_ROUTES for pattern in import_module(module).websocket_urlpatterns
+]

@@ -112,6 +112,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "community.urls"
 WSGI_APPLICATION = "community.wsgi.application"
 ASGI_APPLICATION = "community.asgi.application"
+WEBSOCKET_ROUTES = ["signals.routing"]
 
 TEMPLATES = [
     {
