@@ -23,10 +23,7 @@ def _domain_error(error: DjangoValidationError) -> Response:
     code = getattr(error, "code", None) or "invalid"
     body: dict[str, Any] = {"detail": " ".join(error.messages), "code": code}
     if isinstance(error, PersonalDataFound):
-        body["findings"] = [
-            {"key": f.key, "kind": f.kind, "label": f.label, "text": f.text, "start": f.start, "end": f.end}
-            for f in error.findings
-        ]
+        body["findings"] = [finding.as_dict() for finding in error.findings]
     conflict = code in CONFLICTS
     return Response(body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -34,14 +33,8 @@ from community.models import Community, Municipality, User, UserKind
 from signals import discussion, selectors, services
 from signals.models import Signal, Status, Theme
 from signals.realtime import message_payload
-from signals.search import search
 from signals.workflow import signal_transition
 
-ORDERINGS = {
-    "active": ("-last_activity_at", "-pk"),
-    "recognised": ("-recognition_count", "-last_activity_at", "-pk"),
-    "newest": ("-created_at", "-pk"),
-}
 SIGNAL_EXAMPLE = OpenApiExample(
     "A signal",
     response_only=True,
@@ -117,7 +110,9 @@ SIGNAL_FILTERS = [
     OpenApiParameter("status", str, enum=[s.value for s in Status if s != Status.MERGED]),
     OpenApiParameter("author_kind", str, enum=[k.value for k in UserKind]),
     OpenApiParameter("q", str, description="Search words (Dutch stemming; typos forgiven)."),
-    OpenApiParameter("ordering", str, enum=list(ORDERINGS), description="Default `active`; with `q`, best match."),
+    OpenApiParameter(
+        "ordering", str, enum=list(selectors.ORDERINGS), description="Default `active`; with `q`, best match."
+    ),
     OpenApiParameter("page", int),
     OpenApiParameter("page_size", int, description="At most 100."),
 ]
@@ -132,24 +127,23 @@ class SignalListView(APIView):
         examples=[SIGNAL_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
-        signals = _listed_signals(_user(request))
         params = request.query_params
-        lookups = {
-            "community": ("community__slug", params.get("community")),
-            "theme": ("theme__slug", params.get("theme")),
-            "municipality": ("municipality__cbs_code", params.get("municipality")),
-            "status": ("status", params.get("status")),
-            "author_kind": ("author__kind", params.get("author_kind")),
-        }
-        for lookup, value in lookups.values():
-            if value:
-                signals = signals.filter(**{lookup: value.replace("\x00", "")[:100]})
-        query = params.get("q", "").replace("\x00", "")[:200].strip()
-        ordering = params.get("ordering", "")
-        if query:
-            signals = search(signals, query)
-        if ordering in ORDERINGS or not query:
-            signals = signals.order_by(*ORDERINGS.get(ordering, ORDERINGS["active"]))
+
+        def text(name: str, limit: int = 100) -> str:
+            return params.get(name, "").replace("\x00", "")[:limit]
+
+        signals = selectors.signals_filtered(
+            _listed_signals(_user(request)),
+            lookups={
+                "community__slug": text("community"),
+                "theme__slug": text("theme"),
+                "municipality__cbs_code": text("municipality"),
+                "status": text("status"),
+                "author__kind": text("author_kind"),
+            },
+            query=text("q", 200).strip(),
+            ordering=text("ordering"),
+        )
         paginator = Pages()
         page = paginator.paginate_queryset(signals, request, view=self)
         return paginator.get_paginated_response(SignalSerializer(page, many=True).data)
@@ -334,9 +328,7 @@ class MessageListView(APIView):
         after = request.query_params.get("after", "")
         if after and not after.isdigit():
             raise ValidationError({"after": [_("A message id is a whole number.")]})
-        with translation.override(signal.community.language):
-            items = [message_payload(view.message) for view in selectors.discussion(signal, after=int(after or 0))]
-        return Response(items)
+        return Response([message_payload(view.message) for view in selectors.discussion(signal, after=int(after or 0))])
 
     @extend_schema(
         operation_id="messages_create",
@@ -361,9 +353,7 @@ class MessageListView(APIView):
             confirmed_findings=frozenset(data["confirmed_findings"]),
         )
         message.signal = signal
-        with translation.override(signal.community.language):
-            payload = message_payload(message)
-        return Response(payload, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(message_payload(message), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ThemeListView(APIView):

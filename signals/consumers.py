@@ -193,8 +193,7 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
         except ValidationError as error:
             return {"error": {"code": error.code or "invalid", "detail": error.messages[0]}}
         message.signal = signal
-        with translation.override(signal.community.language):
-            return {"created": created, "message": message_payload(message)}
+        return {"created": created, "message": message_payload(message)}
 
     @database_sync_to_async
     def _since(self, after: int) -> list[dict[str, Any]] | None:
@@ -202,8 +201,7 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
             signal = selectors.access_signal(self.user, self.signal_id)
         except Http404:
             return None
-        with translation.override(signal.community.language):
-            return [message_payload(view.message) for view in selectors.discussion(signal, after=after)]
+        return [message_payload(view.message) for view in selectors.discussion(signal, after=after)]
 
     @database_sync_to_async
     def _name(self) -> str:

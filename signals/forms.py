@@ -13,12 +13,6 @@ from signals.models import Outcome, Status, Theme
 class SignalFilterForm(forms.Form):
     """The list's filters; every field optional, unknown values simply invalid (and ignored)."""
 
-    ORDERINGS = {
-        "active": ("-last_activity_at", "-pk"),
-        "recognised": ("-recognition_count", "-last_activity_at", "-pk"),
-        "newest": ("-created_at", "-pk"),
-    }
-
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none(), required=False)
     theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(), required=False)

@@ -45,6 +45,11 @@ class Finding:
     def label(self) -> str:
         return str(KIND_LABELS[self.kind])
 
+    def as_dict(self) -> dict[str, str | int]:
+        """What the API and the socket send, so the writer can confirm it by ``key``."""
+        return {"key": self.key, "kind": self.kind, "label": self.label, "text": self.text,
+                "start": self.start, "end": self.end}  # fmt: skip
+
 
 class PersonalDataFound(ValidationError):
     """Raised by the domain functions while unconfirmed findings stand."""

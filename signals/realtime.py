@@ -21,7 +21,13 @@ def signal_group(signal_id: int) -> str:
 
 
 def message_payload(message: Any) -> dict[str, Any]:
-    """The CONTRACT.md shape of a message, with its server-rendered fragment."""
+    """The CONTRACT.md shape of a message, with its server-rendered fragment, in the community's language
+    (one rendering goes to everyone on the signal)."""
+    with translation.override(message.signal.community.language):
+        return _payload(message)
+
+
+def _payload(message: Any) -> dict[str, Any]:
     from signals.selectors import MessageView
 
     item = MessageView.of(message)
@@ -51,8 +57,6 @@ def message_changed(*, message_id: int, event: str) -> None:
         message = Message.objects.select_related("author", "signal__community__region").filter(pk=message_id).first()
         if message is None:
             return
-        with translation.override(message.signal.community.language):
-            payload = message_payload(message)
-        _send(signal_group(message.signal_id), {"type": event, "message": payload})
+        _send(signal_group(message.signal_id), {"type": event, "message": message_payload(message)})
 
     transaction.on_commit(send, robust=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -15,6 +16,7 @@ from community.models import Role, User, UserKind
 from community.people import public_name
 from signals.formatting import render_body
 from signals.models import Follow, Message, Signal, Status
+from signals.search import search
 from signals.workflow import Check
 
 
@@ -29,6 +31,29 @@ def signals_visible_to(user: User) -> QuerySet[Signal]:
     return Signal.objects.filter(
         Q(community_id__in=everything) | Q(community_id__in=reported_only, reported_at__isnull=False)
     )
+
+
+# The list's sort orders; every one ends on the id, so pages are stable.
+ORDERINGS = {
+    "active": ("-last_activity_at", "-pk"),
+    "recognised": ("-recognition_count", "-last_activity_at", "-pk"),
+    "newest": ("-created_at", "-pk"),
+}
+
+
+def signals_filtered(
+    signals: QuerySet[Signal], *, lookups: dict[str, Any], query: str = "", ordering: str = ""
+) -> QuerySet[Signal]:
+    """The list of the page and of the API: the lookups that have a value, then the search
+    (best match first, unless a sort order is chosen), then the sort order."""
+    for lookup, value in lookups.items():
+        if value:
+            signals = signals.filter(**{lookup: value})
+    if query:
+        signals = search(signals, query)
+    if ordering in ORDERINGS or not query:
+        signals = signals.order_by(*ORDERINGS.get(ordering, ORDERINGS["active"]))
+    return signals
 
 
 def listed(signals: QuerySet[Signal]) -> QuerySet[Signal]:

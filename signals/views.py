@@ -60,26 +60,20 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     signals = selectors.listed(selectors.signals_visible_to(user))
     form.is_valid()  # a stale or odd value drops only that filter: the valid ones still apply
     data = {name: form.cleaned_data.get(name) for name in form.fields}
-    for field in ("community", "theme", "municipality"):
-        if data[field]:
-            signals = signals.filter(**{field: data[field]})
-    if data["status"]:
-        signals = signals.filter(status=data["status"])
-    if data["author_kind"]:
-        signals = signals.filter(author__kind=data["author_kind"])
-    query = data["q"] or ""
-    signals = signals.select_related("community", "theme", "municipality")
-    if query:
-        signals = search(signals, query)  # best match first, unless a sort order was chosen
-    if data["ordering"] or not query:
-        signals = signals.order_by(*SignalFilterForm.ORDERINGS[data["ordering"] or "active"])
+    lookups = {name: data[name] for name in ("community", "theme", "municipality", "status")}
+    signals = selectors.signals_filtered(
+        signals.select_related("community", "theme", "municipality"),
+        lookups={**lookups, "author__kind": data["author_kind"]},
+        query=data["q"] or "",
+        ordering=data["ordering"] or "",
+    )
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "signals/list.html",
-        {"form": form, "page": page, "query_string": params.urlencode(), "searching": bool(query)},
+        {"form": form, "page": page, "query_string": params.urlencode()},
     )
 
 
