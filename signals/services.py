@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,8 +30,9 @@ TITLE_MAX = 140
 RECOGNISABLE = frozenset({Status.OPEN, Status.RESOLVED_LOCALLY, Status.ESCALATED, Status.REPORTED})
 
 
-def _recount(signal_id: int) -> None:
-    """Recompute the counters from the recognitions. Caller holds the signal's row lock."""
+def _recount(signal_id: int, **also: Any) -> None:
+    """Recompute the counters from the recognitions (and set ``also`` in the same UPDATE).
+    Caller holds the signal's row lock."""
     figures = Recognition.objects.filter(signal_id=signal_id).aggregate(
         recognitions=Count("pk"),
         municipalities=Count("municipality", distinct=True),
@@ -42,6 +44,7 @@ def _recount(signal_id: int) -> None:
         municipality_count=figures["municipalities"],
         organisation_count=figures["organisations"],
         status_holder_count=figures["status_holders"],
+        **also,
     )
 
 
@@ -217,8 +220,7 @@ def recognition_add(
             )
     except IntegrityError:
         raise ValidationError(_("You already recognise this signal."), code="already_recognised") from None
-    _recount(locked.pk)
-    Signal.objects.filter(pk=locked.pk).update(last_activity_at=timezone.now())
+    _recount(locked.pk, last_activity_at=timezone.now())
     _follow(actor, locked)
     return recognition
 
