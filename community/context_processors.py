@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from community.permissions import MODERATORS
 from community.selectors import memberships_of
 
 
@@ -16,4 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_communities": [(m.community, standing) for m, standing in memberships],
         "roles_awaiting_mfa": [(m.community, standing) for m, standing in memberships if standing.awaiting_mfa],
+        # Where the person handles flags (``may_handle_flags``: the roles in force that moderate),
+        # for the header's link to the moderation queue; its count comes from the signals app's tag.
+        "nav_moderated": [m.community_id for m, standing in memberships if standing.effective in MODERATORS],
     }

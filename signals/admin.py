@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from signals.models import Signal, SignalEvent, Theme
+from signals.models import Flag, Signal, SignalEvent, Theme
 
 
 @admin.register(Theme)
@@ -43,4 +43,24 @@ class SignalAdmin(admin.ModelAdmin[Signal]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Signal | None = None) -> bool:
+        return False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin[Flag]):
+    """For looking up; flags are handled in the moderation queue, where hiding and dismissing are audited."""
+
+    list_display = ["pk", "message", "signal", "created_at", "handled_at", "outcome"]
+    list_filter = ["outcome", ("handled_at", admin.EmptyFieldListFilter)]
+    # No flagger: who reported what stays between them and the moderators.
+    fields = ("message", "signal", "reason", "created_at", "handled_at", "handled_by", "outcome")
+    readonly_fields = fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Flag | None = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Flag | None = None) -> bool:
         return False

@@ -10,6 +10,10 @@ from it what a client missed.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -19,10 +23,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import ngettext
+from redis.exceptions import RedisError
 
 from community import permissions
 from community.models import User
 from community.people import public_name
+from community.presence import HEARTBEAT_SECONDS, presence
 from community.ratelimit import rate_limit_hit
 from community.realtime import user_group
 from signals import discussion, selectors
@@ -30,18 +37,26 @@ from signals.models import Message, Signal
 from signals.privacy import PersonalDataFound
 from signals.realtime import message_payload, signal_group
 
+logger = logging.getLogger(__name__)
 MESSAGES_PER_10_SECONDS = 5
 TYPING_EVERY_SECONDS = 3.0
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_YOURS = 4404
+CLOSE_TOO_BIG = 1009  # RFC 6455: "message too big"
+CLOSE_RESTARTING = 1012  # "service restart": Redis went away; the client reconnects and syncs
+MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536 too; this holds for any server
 
 
 class SignalConsumer(AsyncJsonWebsocketConsumer):
     signal_id: int
     community_id: int
     user: User
+    language: str
     joined: list[str]
     last_typing: float
+    heartbeat: asyncio.Task[None] | None = None
+    presence_lock: asyncio.Lock
+    presence_seen: int | None = None
 
     async def connect(self) -> None:
         self.joined = []
@@ -54,17 +69,92 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_YOURS)
             return
         self.user, self.signal_id, self.community_id = user, signal.pk, signal.community_id
+        self.language = signal.community.language
         self.last_typing = 0.0
         for group in (signal_group(signal.pk), user_group(user.pk)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
         await self.accept()
+        self.presence_lock = asyncio.Lock()
+        await self._presence(enter=True)
+        self.heartbeat = asyncio.create_task(self._beat())
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Leave the presence room and the groups, once (on ``disconnect``, or when the consumer ends otherwise)."""
+        await self._leave_room()
+        joined, self.joined = getattr(self, "joined", []), []
+        for group in joined:
+            with contextlib.suppress(RedisError, OSError):  # Redis is away: its subscriptions went with it
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # A consumer can also end without ``disconnect`` (a send to a client that has just gone raises):
+        # its heartbeat must not outlive it and keep a ghost present, nor its subscriptions stay behind.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._leave()
+
+    # --- presence: "4 people here", across processes ---------------------------------------
+
+    async def _leave_room(self) -> None:
+        """Stop the heartbeat and leave the room, once. Under the lock: a refresh in flight completes
+        first, so it cannot land after the leave."""
+        heartbeat, self.heartbeat = self.heartbeat, None
+        if heartbeat is not None:
+            async with self.presence_lock:
+                heartbeat.cancel()
+                await self._presence(enter=False)
+
+    async def _presence(self, *, enter: bool) -> None:
+        """Enter or leave the signal's room, and tell everyone there the new count."""
+        store = presence()
+        room = signal_group(self.signal_id)
+        if enter:
+            count = await store.enter(room, self.user.pk, self.channel_name)
+        else:
+            count = await store.leave(room, self.user.pk, self.channel_name)
+        if count is not None:
+            await self.channel_layer.group_send(room, {"type": "presence.changed", "count": count})
+
+    async def _beat(self) -> None:
+        """Keep this socket's entry alive; pick up counts that changed without an event (a process died)."""
+        room = signal_group(self.signal_id)
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            async with self.presence_lock:
+                count = await presence().enter(room, self.user.pk, self.channel_name)
+            if count is None:
+                # Redis is away, and with it this socket's group: events are being lost. Close, so the
+                # client reconnects once Redis is back and syncs what it missed from the database.
+                await self.close(code=CLOSE_RESTARTING)
+                return
+            if count != self.presence_seen:
+                await self.presence_changed({"count": count})
 
     # --- from the client ---------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if text_data is None:
+            await self._error("bad_input", "Send JSON as text frames.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self._error("bad_json", "That was not JSON.")
+            return
+        try:
+            await self.receive_json(content)
+        except RedisError as error:  # the rate limiter's cache or the layer: Redis is away
+            logger.warning("closing a socket of signal %s: %s", self.signal_id, error)
+            await self.close(code=CLOSE_RESTARTING)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
@@ -134,6 +224,18 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
 
     async def message_updated(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message.updated", "message": event["message"]})
+
+    async def signal_recognitions(self, event: dict[str, Any]) -> None:
+        await self.send_json({**event, "type": "recognitions"})
+
+    async def signal_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({**event, "type": "status"})
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        count = self.presence_seen = event["count"]
+        with translation.override(self.language):
+            text = ngettext("%(count)d person here", "%(count)d people here", count) % {"count": count}
+        await self.send_json({"type": "presence", "count": count, "text": text})
 
     async def signal_typing(self, event: dict[str, Any]) -> None:
         if event["sender"] != self.channel_name:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,11 +20,12 @@ from community import permissions
 from community.audit import audit_record
 from community.models import Language, User
 from community.people import public_name
-from signals.models import Flag, Mention, Message, Signal, Status
+from signals.models import Flag, FlagOutcome, Mention, Message, Signal, Status
 from signals.privacy import guard
 from signals.realtime import message_changed
 from signals.services import _follow
 
+EDIT_WINDOW = timedelta(minutes=15)
 _MENTION = re.compile(r"@([\w][\w .'-]{0,58}[\w])", re.UNICODE)
 
 
@@ -97,6 +99,42 @@ def message_post(
     return message, True
 
 
+def may_edit_message(user: User, message: Message) -> bool:
+    """Authors edit their own messages for 15 minutes, while they are neither deleted nor hidden."""
+    return message.author_id == user.pk and message.visible and timezone.now() - message.created_at <= EDIT_WINDOW
+
+
+def edit_window_over() -> ValidationError:
+    return ValidationError(
+        _("A message can be changed for %(minutes)d minutes after posting.")
+        % {"minutes": int(EDIT_WINDOW.total_seconds() // 60)},
+        code="edit_window_over",
+    )
+
+
+@transaction.atomic
+def message_edit(
+    *, actor: User, message: Message, body: str, confirmed_findings: frozenset[str] = frozenset()
+) -> Message:
+    """The author corrects a message within the edit window; everyone on the page sees the new text."""
+    locked = Message.objects.select_for_update(of=("self",)).select_related("signal__community").get(pk=message.pk)
+    if locked.author_id != actor.pk:
+        raise PermissionDenied
+    if not may_edit_message(actor, locked):
+        raise edit_window_over()
+    body = _check_body(body)
+    guard(body, confirmed=confirmed_findings)
+    if body != locked.body:
+        locked.body, locked.edited_at = body, timezone.now()
+        locked.save(update_fields=["body", "edited_at"])
+        Mention.objects.bulk_create(
+            [Mention(message=locked, user=u) for u in _mentioned(locked.signal, body) if u.pk != actor.pk],
+            ignore_conflicts=True,
+        )
+        message_changed(message_id=locked.pk, event="message.updated")
+    return locked
+
+
 @transaction.atomic
 def message_delete(*, actor: User, message: Message) -> Message:
     """The author takes their own message back (it stays as "deleted" in the history)."""
@@ -118,19 +156,24 @@ def message_set_hidden(*, actor: User, message: Message, hidden: bool, reason: s
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError(_("Say why."), code="reason_required")
+    # Hiding settles the open flags, also when the message was hidden already (a flag raced in).
+    # Restoring leaves them: whoever restores has not looked at a flag raised since.
+    handled = Flag.objects.filter(message=locked).handle(by=actor, outcome=FlagOutcome.HIDDEN) if hidden else 0
     if locked.hidden != hidden:
         locked.hidden, locked.hidden_by = hidden, actor
         locked.hidden_reason = reason.strip() if hidden else ""
         locked.save(update_fields=["hidden", "hidden_by", "hidden_reason"])
-        Flag.objects.filter(message=locked, handled_at=None).update(handled_at=timezone.now())
-        audit_record(
-            actor=actor,
-            action="message.hidden" if hidden else "message.restored",
-            subject=locked,
-            community=community,
-            reason=reason.strip(),
-        )
         message_changed(message_id=locked.pk, event="message.updated")
+    elif not handled:
+        return locked  # nothing changed (a second click): nothing to record
+    audit_record(
+        actor=actor,
+        action="message.hidden" if hidden else "message.restored",
+        subject=locked,
+        community=community,
+        reason=reason.strip(),
+        data={"flags_handled": handled},
+    )
     return locked
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -71,3 +71,30 @@ def message_action(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
     except ValidationError as error:
         messages.error(request, error.messages[0])
     return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+
+
+@login_required
+def message_edit(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse:
+    """The author's correction, within the edit window (a plain form: it works without JavaScript)."""
+    user = _user(request)
+    message = _message(request, pk, message_pk)
+    if message.author_id != user.pk:
+        raise PermissionDenied
+    body, error, findings = message.body, "", []
+    if request.method == "POST":
+        body = request.POST.get("body", "").replace("\x00", "")
+        try:
+            discussion.message_edit(
+                actor=user, message=message, body=body, confirmed_findings=frozenset(request.POST.getlist("confirm"))
+            )
+        except PersonalDataFound as found:
+            findings = found.findings
+        except ValidationError as error_raised:
+            error = error_raised.messages[0]
+        else:
+            return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+    elif not discussion.may_edit_message(user, message):
+        messages.error(request, discussion.edit_window_over().messages[0])
+        return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+    context = {"signal": message.signal, "message": message, "body": body, "error": error, "findings": findings}
+    return render(request, "signals/message_edit.html", context, status=400 if error or findings else 200)

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Community, Language, Municipality, Organisation
+from community.models import Community, Language, Municipality, Organisation, User
 
 
 class Theme(models.Model):
@@ -312,17 +312,57 @@ class Mention(models.Model):
         return f"{self.user_id} in {self.message_id}"
 
 
-class Flag(models.Model):
-    """A member asks the moderators to look at a message."""
+class FlagOutcome(models.TextChoices):
+    HIDDEN = "hidden", _("Hidden")
+    DISMISSED = "dismissed", _("Dismissed")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="flags")
+
+class FlagQuerySet(models.QuerySet["Flag"]):
+    def open(self) -> FlagQuerySet:
+        return self.filter(handled_at=None)
+
+    def handle(self, *, by: User, outcome: FlagOutcome) -> int:
+        """Close the open flags among these; returns how many. Caller holds the subject's row lock,
+        so a second click finds nothing open and closes nothing."""
+        return self.open().update(handled_at=timezone.now(), handled_by=by, outcome=outcome)
+
+
+class Flag(models.Model):
+    """A member asks the moderators to look at a message or at a signal (exactly one of them)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, null=True, blank=True, related_name="flags")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
     reason = models.TextField(_("reason"), blank=True, max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("flagged"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=FlagOutcome.choices, blank=True)
+
+    objects = FlagQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["message", "user"], name="flag_once_per_person")]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        indexes = [
+            # The moderation queue reads only the open flags.
+            models.Index(fields=["-created_at"], condition=Q(handled_at=None), name="flag_open_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(message__isnull=False, signal=None) | Q(message=None, signal__isnull=False),
+                name="flag_exactly_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["message", "user"], condition=Q(message__isnull=False), name="flag_message_once_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["signal", "user"], condition=Q(signal__isnull=False), name="flag_signal_once_per_person"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} flags {self.message_id}"
+        subject = f"message {self.message_id}" if self.message_id else f"signal {self.signal_id}"
+        return f"{self.user_id} flags {subject}"

@@ -60,3 +60,50 @@ def message_changed(*, message_id: int, event: str) -> None:
         _send(signal_group(message.signal_id), {"type": event, "message": message_payload(message)})
 
     transaction.on_commit(send, robust=True)
+
+
+def recognitions_payload(signal: Any) -> dict[str, Any]:
+    """The CONTRACT.md ``recognitions`` event: the counts, the progress text and the figures fragment."""
+    from signals.selectors import recognition_figures
+
+    with translation.override(signal.community.language):
+        figures = recognition_figures(signal)
+        progress = figures["escalation"].reason if figures["escalation"] else figures["progress"].text
+        return {
+            "type": "recognitions",
+            "count": signal.recognition_count,
+            "municipalities": signal.municipality_count,
+            "organisations": signal.organisation_count,
+            "progress": str(progress),
+            "html": render_to_string("signals/_recognition_figures.html", figures),
+        }
+
+
+def status_payload(signal: Any) -> dict[str, Any]:
+    """The CONTRACT.md ``status`` event, with the status badge and the timeline as fragments."""
+    with translation.override(signal.community.language):
+        events = signal.events.select_related("related_signal").order_by("created_at", "pk")
+        return {
+            "type": "status",
+            "status": signal.status,
+            "label": str(signal.get_status_display()),
+            "html": render_to_string("signals/_status.html", {"signal": signal}),
+            "timeline": render_to_string("signals/_timeline.html", {"events": events}),
+        }
+
+
+def signal_changed(*, signal_id: int, recognitions: bool = False, status: bool = False) -> None:
+    """After commit: the signal's new figures and/or status to everyone on its page."""
+
+    def send() -> None:
+        from signals.models import Signal
+
+        signal = Signal.objects.select_related("community__region").filter(pk=signal_id).first()
+        if signal is None:
+            return
+        if recognitions:
+            _send(signal_group(signal_id), {**recognitions_payload(signal), "type": "signal.recognitions"})
+        if status:
+            _send(signal_group(signal_id), {**status_payload(signal), "type": "signal.status"})
+
+    transaction.on_commit(send, robust=True)

@@ -15,7 +15,8 @@ from community import permissions
 from community.models import Role, User, UserKind
 from community.people import public_name
 from signals.formatting import render_body
-from signals.models import Follow, Message, Signal, Status
+from signals.models import Follow, Message, Signal, SignalEvent, Status
+from signals.rules import Counters, Rule, escalation_progress
 from signals.search import search
 from signals.workflow import Check
 
@@ -91,6 +92,23 @@ def recognitions_per_municipality(signal: Signal) -> list[tuple[str, int]]:
         region = signal.community.region.name
         counts.append((_("elsewhere in %(region)s (not named)") % {"region": region}, unnamed))
     return counts
+
+
+def recognition_figures(signal: Signal, events: list[SignalEvent] | None = None) -> dict[str, Any]:
+    """What the page shows of a signal's recognitions: the progress towards the escalation rule (or,
+    once escalated, why), and the counts per municipality. One context for the page and the live fragment."""
+    if events is None:
+        escalated = signal.events.filter(to_status=Status.ESCALATED).order_by("-created_at", "-pk").first()
+    else:
+        escalated = next((e for e in reversed(events) if e.to_status == Status.ESCALATED), None)
+    counters = Counters(
+        signal.recognition_count, signal.municipality_count, signal.organisation_count, signal.status_holder_count
+    )
+    return {
+        "progress": escalation_progress(counters, Rule.of(signal.community)),
+        "per_municipality": recognitions_per_municipality(signal),
+        "escalation": escalated,
+    }
 
 
 def topics_followed(user: User) -> set[tuple[int, str, int]]:

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.audit import audit_record
 from community.models import Community, Language, Municipality, User
-from signals.models import EventKind, Follow, Recognition, Signal, SignalEvent, Status, Theme
+from signals.models import EventKind, Flag, FlagOutcome, Follow, Recognition, Signal, SignalEvent, Status, Theme
 from signals.privacy import guard
+from signals.realtime import signal_changed
 from signals.search import search_vector_refresh
 
 EDIT_WINDOW = timedelta(hours=24)
@@ -46,6 +47,7 @@ def _recount(signal_id: int, **also: Any) -> None:
         status_holder_count=figures["status_holders"],
         **also,
     )
+    signal_changed(signal_id=signal_id, recognitions=True)
 
 
 def _place_of(user: User, municipality: Municipality | None, community: Community) -> Municipality:
@@ -290,6 +292,8 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
     )
     _recount(source.pk)
     _recount(target.pk)
+    signal_changed(signal_id=source.pk, status=True)
+    signal_changed(signal_id=target.pk, status=True)  # its timeline has the merge
     target.refresh_from_db()
     return target
 
@@ -311,13 +315,24 @@ def _set_hidden(*, actor: User, signal: Signal, hidden: bool, reason: str) -> Si
     if not reason.strip():
         raise ValidationError(_("Say why."), code="reason_required")
     guard(reason)
-    if locked.hidden == hidden:
-        return locked
-    locked.hidden = hidden
-    locked.hidden_reason = reason.strip() if hidden else ""
-    locked.save(update_fields=["hidden", "hidden_reason", "updated_at"])
-    SignalEvent.objects.create(
-        signal=locked, kind=EventKind.HIDDEN if hidden else EventKind.RESTORED, actor=actor, reason=reason.strip()
+    # Hiding settles the open flags, also when the signal was hidden already (a flag raced in).
+    handled = Flag.objects.filter(signal=locked).handle(by=actor, outcome=FlagOutcome.HIDDEN) if hidden else 0
+    if locked.hidden != hidden:
+        locked.hidden = hidden
+        locked.hidden_reason = reason.strip() if hidden else ""
+        locked.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+        SignalEvent.objects.create(
+            signal=locked, kind=EventKind.HIDDEN if hidden else EventKind.RESTORED, actor=actor, reason=reason.strip()
+        )
+    elif not handled:
+        return locked  # nothing changed (a second click): nothing to record
+    audit_record(
+        actor=actor,
+        action="signal.hidden" if hidden else "signal.restored",
+        subject=locked,
+        community=locked.community,
+        reason=reason.strip(),
+        data={"flags_handled": handled},
     )
     return locked
 

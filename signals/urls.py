@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signals import discussion_views, follows, home, views
+from signals import discussion_views, follows, home, moderation_views, views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -17,7 +17,11 @@ urlpatterns = [
     path("signals/<int:pk>/visibility/", views.signal_visibility, name="signal_visibility"),
     path("signals/<int:pk>/merge/", views.signal_merge, name="signal_merge"),
     path("signals/<int:pk>/reveal/", views.signal_reveal, name="signal_reveal"),
+    path("signals/<int:pk>/flag/", moderation_views.signal_flag, name="signal_flag"),
     path("signals/<int:pk>/messages/", discussion_views.message_post, name="message_post"),
     path("signals/<int:pk>/messages/<int:message_pk>/", discussion_views.message_action, name="message_action"),
+    path("signals/<int:pk>/messages/<int:message_pk>/edit/", discussion_views.message_edit, name="message_edit"),
     path("lessons/", views.lessons, name="lessons"),
+    path("moderation/", moderation_views.queue, name="moderation"),
+    path("moderation/<str:kind>/<int:pk>/", moderation_views.queue_action, name="moderation_action"),
 ]

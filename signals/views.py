@@ -19,6 +19,7 @@ from community import permissions
 from community.models import Community, Language, User
 from community.people import public_name
 from signals import selectors, services
+from signals.discussion import may_edit_message
 from signals.forms import (
     EditSignalForm,
     MergeForm,
@@ -28,9 +29,8 @@ from signals.forms import (
     SignalForm,
     TransitionForm,
 )
-from signals.models import Follow, Outcome, Recognition, Signal, Status
+from signals.models import Follow, Message, Outcome, Recognition, Signal, Status
 from signals.privacy import PersonalDataFound
-from signals.rules import Counters, Rule, escalation_progress
 from signals.search import search, similar_signals
 from signals.workflow import moves_available, signal_transition
 
@@ -80,18 +80,13 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> dict[str, Any]:
     user = _user(request)
     community = signal.community
+    discussion_items = selectors.discussion(signal)
     events = list(signal.events.select_related("related_signal").order_by("created_at", "pk"))
-    counters = Counters(
-        signal.recognition_count, signal.municipality_count, signal.organisation_count, signal.status_holder_count
-    )
     return {
         "signal": signal,
         "author_name": public_name(signal.author, community),
-        "progress": escalation_progress(counters, Rule.of(community)),
-        "per_municipality": selectors.recognitions_per_municipality(signal),
+        **selectors.recognition_figures(signal, events),
         "events": events,
-        # Once escalated, the page says why instead of how far it is from the rule.
-        "escalation": next((e for e in reversed(events) if e.to_status == Status.ESCALATED), None),
         "error": error,
         "lesson": getattr(signal, "lesson", None),
         "recognised": Recognition.objects.filter(signal=signal, user=user).exists(),
@@ -107,7 +102,11 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         "may_reveal": permissions.may_reveal_pseudonym(user, community)
         and bool(signal.author and signal.author.pseudonymous),
         "outcomes": Outcome.choices,
-        "discussion": selectors.discussion(signal),
+        "discussion": discussion_items,
+        # Own messages still in their edit window (0: the stand-in of the live-message actions below).
+        "editable_ids": {0} | {i.message.pk for i in discussion_items if may_edit_message(user, i.message)},
+        "placeholder_mine": Message(pk=0, signal=signal, author=user),
+        "placeholder_others": Message(pk=0, signal=signal),
         "may_discuss": permissions.may_discuss(user, community) and signal.status != Status.MERGED,
         "may_flag": permissions.may_flag(user, community),
         "may_mark_key_points": permissions.may_mark_key_points(user, community),

@@ -22,6 +22,7 @@ from community import permissions
 from community.models import Community, User
 from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
 from signals.privacy import guard
+from signals.realtime import signal_changed
 
 Check = Callable[[User, Community], bool]
 
@@ -139,4 +140,6 @@ def signal_transition(
         to_status=to,
         reason=reason.strip() or lesson.strip(),
     )
+    # Once escalated, the figures say why instead of how far the signal is from the rule.
+    signal_changed(signal_id=locked.pk, status=True, recognitions=to == Status.ESCALATED)
     return locked

@@ -62,6 +62,16 @@ def _own_cache_namespace(settings: Any) -> None:
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def _own_channel_namespace(settings: Any) -> None:
+    """Each test's groups and presence rooms in a namespace of its own: parallel workers have their own
+    databases, so signal and user ids repeat across them, but they share the suite's Redis."""
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    if "CONFIG" in layers["default"]:
+        layers["default"]["CONFIG"]["prefix"] = f"test-{uuid.uuid4().hex}"
+        settings.CHANNEL_LAYERS = layers
+
+
 @pytest.fixture
 def mailbox() -> list[EmailMessage]:
     """The messages sent so far in this test (Django's locmem backend)."""

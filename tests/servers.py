@@ -65,23 +65,53 @@ def _child(command: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess
                 process.wait()
 
 
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, name: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not listen on port {port} within 30 s") from None
+            time.sleep(0.1)
+
+
+@contextmanager
+def app_process(
+    kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the project on a free loopback port; yield its base URL and process; stop it afterwards."""
+    port = free_port()
+    with _child(command_for(kind, port), env) as (process, log):
+        _wait_for_port(port, process, log, kind)
+        yield f"http://127.0.0.1:{port}", process
+
+
 @contextmanager
 def app_server(kind: Literal["gunicorn", "uvicorn"], env: dict[str, str]) -> Iterator[str]:
     """Serve the project on a free loopback port; yield its base URL; stop it afterwards."""
-    port = free_port()
-    with _child(command_for(kind, port), env) as (process, log):
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"{kind} exited with {process.returncode}:\n{log.read_text()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{kind} did not listen on port {port} within 30 s") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+    with app_process(kind, env) as (url, _process):
+        yield url
+
+
+@contextmanager
+def private_redis(port: int | None = None) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """A Redis of the test's own (never the shared one): memory only, on a free port; yields port and process."""
+    port = port or free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with _child(command, {}) as (process, log):
+        _wait_for_port(port, process, log, "redis-server")
+        yield port, process
+
+
+def worker_redis_url() -> str:
+    """A Redis database number of this pytest worker's own (10 + its index) for app server processes:
+    parallel workers have their own PostgreSQL databases, so their ids repeat, and must not hear each other."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return f"redis://127.0.0.1:6379/{10 + int(worker.removeprefix('gw')) % 6}"
 
 
 @contextmanager

@@ -38,8 +38,31 @@ async def connect(
     return communicator, connected, code
 
 
-async def receive(communicator: WebsocketCommunicator) -> dict[str, Any]:
-    return await communicator.receive_json_from(timeout=5)
+async def receive(communicator: WebsocketCommunicator, *, skip: tuple[str, ...] = ("presence",)) -> dict[str, Any]:
+    """The next event that is not of a ``skip`` type (presence counts arrive whenever someone comes or goes)."""
+    while True:
+        event = await communicator.receive_json_from(timeout=5)
+        if event["type"] not in skip:
+            return event
+
+
+async def close_code(communicator: WebsocketCommunicator) -> int:
+    """The code the server closes the socket with (skipping the events before it)."""
+    while True:
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return int(output.get("code", 1000))
+
+
+async def nothing_but_presence(communicator: WebsocketCommunicator, timeout: float) -> bool:
+    """True when no event other than a presence count arrives within ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        if await communicator.receive_nothing(timeout=min(left, 0.1)):
+            continue
+        if (await communicator.receive_json_from())["type"] != "presence":
+            return False
+    return True
 
 
 @pytest.mark.asyncio
@@ -60,7 +83,7 @@ async def test_a_member_sends_and_everyone_on_the_signal_receives(signal: Signal
     await one.send_json_to({"type": "message.send", "body": "Ook in **Dongen**", "client_id": client_id})
     again = await receive(one)
     assert again["message"]["id"] == event["message"]["id"]
-    assert await two.receive_nothing(timeout=0.5)
+    assert await nothing_but_presence(two, 0.5)
     assert await sync_to_async(Message.objects.filter(signal=signal).count)() == 1
     await one.disconnect()
     await two.disconnect()
@@ -94,8 +117,8 @@ async def test_typing_reaches_the_others_not_the_typist_and_is_throttled(
     await one.send_json_to({"type": "typing"})
     await one.send_json_to({"type": "typing"})  # within the throttle: dropped
     assert await receive(two) == {"type": "typing", "name": "Noor"}
-    assert await two.receive_nothing(timeout=0.5)
-    assert await one.receive_nothing(timeout=0.2)
+    assert await nothing_but_presence(two, 0.5)
+    assert await nothing_but_presence(one, 0.2)
     await one.disconnect()
     await two.disconnect()
 
@@ -164,8 +187,7 @@ async def test_removal_from_the_community_closes_the_socket(
     socket, connected, _ = await connect(signal.pk, member)
     assert connected
     await sync_to_async(lambda: membership_remove(actor=alice, membership=Membership.objects.get(user=member)))()
-    output = await socket.receive_output(timeout=5)
-    assert output == {"type": "websocket.close", "code": 4404}
+    assert await close_code(socket) == 4404
 
 
 @pytest.mark.asyncio
@@ -180,6 +202,101 @@ async def test_signing_out_closes_the_socket(signal: Signal, make_member: MakeMe
         client.post("/accounts/logout/")
 
     await sync_to_async(sign_out)()
-    output = await socket.receive_output(timeout=5)
-    assert output == {"type": "websocket.close", "code": 4401}
+    assert await close_code(socket) == 4401
     await asyncio.sleep(0)
+
+
+async def next_of(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+    """The next event of ``kind``, skipping any others."""
+    while True:
+        event = await communicator.receive_json_from(timeout=5)
+        if event["type"] == kind:
+            return event
+
+
+@pytest.mark.asyncio
+async def test_presence_counts_people_not_tabs_across_comings_and_goings(
+    signal: Signal, make_member: MakeMember
+) -> None:
+    noor, yonas = await sync_to_async(make_member)("GM0766"), await sync_to_async(make_member)("GM0785")
+    first, _, _ = await connect(signal.pk, noor)
+    assert await next_of(first, "presence") == {"type": "presence", "count": 1, "text": "1 persoon hier"}
+    second_tab, _, _ = await connect(signal.pk, noor)
+    assert (await next_of(first, "presence"))["count"] == 1  # the same person in a second tab
+    other, _, _ = await connect(signal.pk, yonas)
+    assert (await next_of(other, "presence"))["count"] == 2
+    assert (await next_of(first, "presence"))["count"] == 2
+    assert (await next_of(second_tab, "presence"))["text"] == "2 mensen hier"
+    await other.disconnect()
+    assert (await next_of(first, "presence"))["count"] == 1
+    await first.disconnect()
+    await second_tab.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_frame_over_64_kib_closes_the_socket_with_1009(signal: Signal, make_member: MakeMember) -> None:
+    socket, connected, _ = await connect(signal.pk, await sync_to_async(make_member)("GM0766"))
+    assert connected
+    await socket.send_to(text_data='{"type": "message.send", "body": "' + "x" * 65_536 + '"}')
+    assert await close_code(socket) == 1009
+    assert await sync_to_async(Message.objects.count)() == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [({"text_data": "{not json"}, "bad_json"), ({"bytes_data": b"\x00\x01binary"}, "bad_input")],
+)
+async def test_frames_that_are_not_json_text_get_an_error(
+    signal: Signal, make_member: MakeMember, frame: dict[str, Any], code: str
+) -> None:
+    socket, _, _ = await connect(signal.pk, await sync_to_async(make_member)("GM0766"))
+    await socket.send_to(**frame)
+    assert (await next_of(socket, "error"))["code"] == code
+    await socket.send_json_to({"type": "sync", "after": 0})  # still open
+    await socket.send_json_to({"type": "typing"})
+    assert await nothing_but_presence(socket, 0.3)
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_recognitions_and_status_changes_reach_the_page_as_fragments(
+    signal: Signal, make_member: MakeMember
+) -> None:
+    from signals.services import recognition_add
+    from signals.workflow import signal_transition
+
+    watcher = await sync_to_async(make_member)("GM0766")
+    recogniser = await sync_to_async(make_member)("GM0785", organisation="COA Gilze")
+    socket, _, _ = await connect(signal.pk, watcher)
+    await sync_to_async(lambda: recognition_add(actor=recogniser, signal=signal))()
+    event = await next_of(socket, "recognitions")
+    assert (event["count"], event["municipalities"], event["organisations"]) == (2, 2, 2)
+    assert event["progress"].startswith("Herkend door 2 mensen in 2 gemeenten")
+    assert event["progress"] in event["html"] and "Goirle: 1" in event["html"]
+
+    coordinator = await sync_to_async(make_member)("GM0855", role=Role.COORDINATOR)
+    await sync_to_async(
+        lambda: signal_transition(actor=coordinator, signal=signal, to="resolved_locally", lesson="Samen opgelost.")
+    )()
+    status = await next_of(socket, "status")
+    assert (status["status"], status["label"]) == ("resolved_locally", "Lokaal opgelost")
+    assert "status-resolved_locally" in status["html"] and "Lokaal opgelost" in status["timeline"]
+    await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_an_edit_reaches_everyone_as_an_update(signal: Signal, make_member: MakeMember) -> None:
+    from signals.discussion import message_edit
+
+    author, reader = await sync_to_async(make_member)("GM0766"), await sync_to_async(make_member)("GM0785")
+    one, _, _ = await connect(signal.pk, author)
+    two, _, _ = await connect(signal.pk, reader)
+    await one.send_json_to({"type": "message.send", "body": "Eerste versie", "client_id": str(uuid.uuid4())})
+    sent = (await next_of(two, "message.new"))["message"]
+    message = await sync_to_async(Message.objects.get)(pk=sent["id"])
+    await sync_to_async(lambda: message_edit(actor=author, message=message, body="Tweede versie"))()
+    updated = (await next_of(two, "message.updated"))["message"]
+    assert updated["id"] == sent["id"] and "Tweede versie" in updated["html"] and "gewijzigd" in updated["html"]
+    await one.disconnect()
+    await two.disconnect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +17,15 @@ from django.urls import reverse
 from django.utils import translation
 
 from community.models import AuditEntry, Role, User, UserKind
-from signals.discussion import message_delete, message_flag, message_post, message_set_hidden, message_set_key_point
+from signals.discussion import (
+    EDIT_WINDOW,
+    message_delete,
+    message_edit,
+    message_flag,
+    message_post,
+    message_set_hidden,
+    message_set_key_point,
+)
 from signals.formatting import render_body
 from signals.models import Flag, Follow, Mention, Message, Signal
 from signals.privacy import PersonalDataFound
@@ -164,3 +173,58 @@ def test_the_page_shows_the_discussion_and_posts_without_javascript(
     assert message.hidden
     client.force_login(make_member())
     assert "Ook in Dongen" not in client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+
+
+def test_authors_edit_within_15_minutes_and_nobody_else(signal: Signal, make_member: MakeMember) -> None:
+    author, other = make_member("GM0766", display_name="Noor"), make_member("GM0785", display_name="Yonas")
+    message, _ = message_post(actor=author, signal=signal, body="Eerst")
+    with pytest.raises(PermissionDenied):
+        message_edit(actor=other, message=message, body="Van een ander")
+    edited = message_edit(actor=author, message=message, body="Later, met @Yonas erbij")
+    assert edited.body == "Later, met @Yonas erbij" and edited.edited_at is not None
+    assert list(Mention.objects.filter(message=message).values_list("user", flat=True)) == [other.pk]
+    with pytest.raises(ValidationError) as empty:
+        message_edit(actor=author, message=message, body="   ")
+    assert empty.value.code == "empty"
+    with pytest.raises(PersonalDataFound):
+        message_edit(actor=author, message=message, body="Bel 06-12345678")
+    Message.objects.filter(pk=message.pk).update(created_at=message.created_at - EDIT_WINDOW - timedelta(seconds=1))
+    with pytest.raises(ValidationError) as late:
+        message_edit(actor=author, message=Message.objects.get(pk=message.pk), body="Te laat")
+    assert late.value.code == "edit_window_over"
+    assert Message.objects.get(pk=message.pk).body == "Later, met @Yonas erbij"
+
+
+def test_deleted_or_hidden_messages_are_not_edited(signal: Signal, make_member: MakeMember) -> None:
+    author, moderator = make_member("GM0766"), make_member(role=Role.MODERATOR)
+    gone, _ = message_post(actor=author, signal=signal, body="Weg")
+    message_delete(actor=author, message=gone)
+    hidden, _ = message_post(actor=author, signal=signal, body="Verborgen")
+    message_set_hidden(actor=moderator, message=hidden, hidden=True, reason="Off-topic")
+    for message in (gone, hidden):
+        with pytest.raises(ValidationError):
+            message_edit(actor=author, message=message, body="Toch anders")
+
+
+def test_the_edit_page_works_without_javascript(client: Client, signal: Signal, make_member: MakeMember) -> None:
+    author = make_member("GM0766")
+    message, _ = message_post(actor=author, signal=signal, body="Eerst")
+    client.force_login(author)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    edit_url = reverse("message_edit", args=[signal.pk, message.pk])
+    assert f'href="{edit_url}"' in page
+    assert client.get(edit_url).status_code == 200
+    refused = client.post(edit_url, {"body": "Bel 06-12345678"})
+    assert refused.status_code == 400 and 'name="confirm"' in refused.content.decode()
+    done = client.post(edit_url, {"body": "Daarna **beter**"})
+    assert done.status_code == 302 and done["Location"].endswith(f"#message-{message.pk}")
+    assert "Daarna <strong>beter</strong>" in client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    client.force_login(make_member("GM0785"))
+    assert client.get(edit_url).status_code == 403
+    assert client.post(edit_url, {"body": "Overgenomen"}).status_code == 403
+    Message.objects.filter(pk=message.pk).update(created_at=message.created_at - EDIT_WINDOW - timedelta(seconds=1))
+    client.force_login(author)
+    assert f'href="{edit_url}"' not in client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    late = client.post(edit_url, {"body": "Te laat"})
+    assert late.status_code == 400 and "15 minutes" in late.content.decode()
