@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives, where they are missing:
-# nginx (its configuration is checked with `nginx -t`) and openssl (a throwaway certificate for that check).
+# nginx (its configuration is checked with `nginx -t`), openssl (a throwaway certificate for that check)
+# and chromium (the browser tests drive it through Playwright).
 set -euo pipefail
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,113 @@
+"""Two people in two browser contexts on one signal page: each sees the other's messages and the
+recognition count change live, with nothing loaded from elsewhere and no script error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+from django.test import Client
+from playwright.sync_api import BrowserContext, Page, expect
+
+from community.models import User
+from signals.models import Message, Recognition, Signal
+from tests.browser import chromium
+from tests.servers import app_server, worker_redis_url
+from tests.signals.conftest import MakeMember
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+
+
+@pytest.fixture
+def live_url(server_env: dict[str, str]) -> Iterator[str]:
+    """One uvicorn serving pages and sockets, on this worker's own Redis database."""
+    url = worker_redis_url()
+    redis.Redis.from_url(url).flushdb()
+    with app_server("uvicorn", {**server_env, "REDIS_URL": url}) as base:
+        yield base
+
+
+def session_of(user: User) -> str:
+    """A signed-in session (made before the browser starts: Playwright's loop forbids database calls)."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def signed_in(context: BrowserContext, base: str, session: str) -> Page:
+    context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
+    return context.new_page()
+
+
+class Watch:
+    """What a page did that it should not: script errors, console errors, requests to other hosts."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.problems: list[str] = []
+        host = urlsplit(base).netloc
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.problems.append(f"console {message.type}: {message.text}") if message.type == "error" else None
+            ),
+        )
+        page.on(
+            "request",
+            lambda request: (
+                self.problems.append(f"third party: {request.url}")
+                if urlsplit(request.url).netloc not in (host, "")
+                else None
+            ),
+        )
+
+
+def test_two_people_see_each_others_messages_and_the_recognition_count_live(
+    live_url: str, signal: Signal, make_member: MakeMember
+) -> None:
+    noor = make_member("GM0766", display_name="Noor Haddad")
+    yonas = make_member("GM0785", display_name="Yonas Tesfaye", organisation="COA Gilze")
+    sessions = session_of(noor), session_of(yonas)
+    with chromium() as browser:
+        context_noor, context_yonas = browser.new_context(locale="nl-NL"), browser.new_context(locale="nl-NL")
+        page_noor = signed_in(context_noor, live_url, sessions[0])
+        page_yonas = signed_in(context_yonas, live_url, sessions[1])
+        watches = [Watch(page_noor, live_url), Watch(page_yonas, live_url)]
+        url = f"{live_url}/signals/{signal.pk}/"
+        for page in (page_noor, page_yonas):
+            page.goto(url)
+            expect(page.locator("[data-connection]")).to_have_text("Verbonden")
+        expect(page_noor.locator("[data-presence]")).to_have_text("2 mensen hier")
+
+        # Noor writes; Yonas sees it without reloading, and Noor's form is empty again.
+        page_noor.get_by_label("Je bericht").fill("Ook in **Dongen** wachten mensen maanden.")
+        page_noor.get_by_role("button", name="Versturen").click()
+        expect(page_yonas.locator("#messages")).to_contain_text("Ook in Dongen wachten mensen maanden.")
+        expect(page_yonas.locator("#messages .body strong")).to_have_text("Dongen")
+        expect(page_yonas.locator("[data-announcer]")).to_have_text("Nieuw bericht van Noor Haddad")
+        expect(page_noor.get_by_label("Je bericht")).to_have_value("")
+        # The arrival brings the viewer's own actions: a flag for Yonas, change and delete for Noor.
+        expect(
+            page_yonas.locator("#messages .entry").last.get_by_role("button", name=re.compile("moderator"))
+        ).to_be_visible()
+        expect(page_noor.locator("#messages .entry").last.get_by_role("link", name="Wijzigen")).to_be_visible()
+
+        # Yonas recognises the signal; Noor's count changes live.
+        expect(page_noor.locator("#recognition-figures")).to_contain_text("Herkend door 1 persoon")
+        page_yonas.get_by_role("button", name="Dit speelt hier ook").click()
+        expect(page_noor.locator("#recognition-figures")).to_contain_text("Herkend door 2 mensen in 2 gemeenten")
+        expect(page_noor.locator("#recognition-figures")).to_contain_text("Goirle: 1")
+
+        # Yonas answers; Noor sees it.
+        page_yonas.get_by_label("Je bericht").fill("Herkenbaar, bij ons ook.")
+        page_yonas.get_by_role("button", name="Versturen").click()
+        expect(page_noor.locator("#messages")).to_contain_text("Herkenbaar, bij ons ook.")
+        problems = [problem for watch in watches for problem in watch.problems]
+        context_noor.close()
+        context_yonas.close()
+    assert problems == []
+    assert Message.objects.filter(signal=signal).count() == 2
+    assert Recognition.objects.filter(signal=signal, user=yonas).exists()
