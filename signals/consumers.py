@@ -289,7 +289,7 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
                 "error": {
                     "code": "personal_data",
                     "detail": found.messages[0],
-                    "findings": [{"key": f.key, "kind": f.kind, "text": f.text} for f in found.findings],
+                    "findings": [finding.as_dict() for finding in found.findings],
                 }
             }
         except ValidationError as error:

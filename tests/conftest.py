@@ -8,16 +8,19 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import connection
 
 from community.models import Community, Municipality, Role, User, UserKind
 from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
+from tests.servers import worker_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,6 +136,16 @@ def dilara(community: Community) -> User:
     user = UserFactory(email="dilara@example.org", display_name="Dilara", kind=UserKind.STATUS_HOLDER)
     MembershipFactory(user=user, community=community, role=Role.MEMBER)
     return user
+
+
+@pytest.fixture
+def worker_redis_env(server_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """App server processes' environment on a Redis database of this pytest worker's own, emptied before
+    and after (see tests.servers.worker_redis_url)."""
+    url = worker_redis_url()
+    redis.Redis.from_url(url).flushdb()
+    yield {**server_env, "REDIS_URL": url}
+    redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import factory
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import Client
 from factory.django import DjangoModelFactory
 
 from community.models import (
@@ -84,3 +85,10 @@ class MembershipFactory(DjangoModelFactory[Membership]):
     user = factory.SubFactory(UserFactory)
     community = factory.SubFactory(CommunityFactory)
     role = Role.MEMBER
+
+
+def session_key(user: User) -> str:
+    """A signed-in session of ``user`` (its cookie value), for clients outside Django's test client."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value

@@ -8,33 +8,22 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import redis
-from django.test import Client
 from playwright.sync_api import BrowserContext, Page, expect
 
-from community.models import User
 from signals.models import Message, Recognition, Signal
 from tests.browser import chromium
-from tests.servers import app_server, worker_redis_url
+from tests.factories import session_key
+from tests.servers import app_server
 from tests.signals.conftest import MakeMember
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 @pytest.fixture
-def live_url(server_env: dict[str, str]) -> Iterator[str]:
+def live_url(worker_redis_env: dict[str, str]) -> Iterator[str]:
     """One uvicorn serving pages and sockets, on this worker's own Redis database."""
-    url = worker_redis_url()
-    redis.Redis.from_url(url).flushdb()
-    with app_server("uvicorn", {**server_env, "REDIS_URL": url}) as base:
+    with app_server("uvicorn", worker_redis_env) as base:
         yield base
-
-
-def session_of(user: User) -> str:
-    """A signed-in session (made before the browser starts: Playwright's loop forbids database calls)."""
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
 
 
 def signed_in(context: BrowserContext, base: str, session: str) -> Page:
@@ -70,7 +59,7 @@ def test_two_people_see_each_others_messages_and_the_recognition_count_live(
 ) -> None:
     noor = make_member("GM0766", display_name="Noor Haddad")
     yonas = make_member("GM0785", display_name="Yonas Tesfaye", organisation="COA Gilze")
-    sessions = session_of(noor), session_of(yonas)
+    sessions = session_key(noor), session_key(yonas)
     with chromium() as browser:
         context_noor, context_yonas = browser.new_context(locale="nl-NL"), browser.new_context(locale="nl-NL")
         page_noor = signed_in(context_noor, live_url, sessions[0])

@@ -15,16 +15,11 @@ from community.asgi import application
 from community.memberships import membership_remove
 from community.models import Membership, Role, User
 from signals.models import Message, Signal
+from tests.factories import session_key
 from tests.signals.conftest import MakeMember
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 ORIGIN = (b"origin", b"http://testserver")
-
-
-def session_cookie(user: User) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
 async def connect(
@@ -32,7 +27,7 @@ async def connect(
 ) -> tuple[WebsocketCommunicator, bool, Any]:
     headers = [origin, (b"host", b"testserver")]
     if user is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+        headers.append((b"cookie", f"sessionid={await sync_to_async(session_key)(user)}".encode()))
     communicator = WebsocketCommunicator(application, f"/ws/signals/{signal_id}/", headers=headers)
     connected, code = await communicator.connect(timeout=10)
     return communicator, connected, code

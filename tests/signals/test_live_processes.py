@@ -10,29 +10,21 @@ import signal as unix_signal
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
 import pytest
-import redis
-from django.test import Client
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from community.models import User
 from community.presence import EXPIRY_SECONDS, HEARTBEAT_SECONDS
 from signals.models import Message, Signal
-from tests.servers import app_process, private_redis, worker_redis_url
+from tests.factories import session_key
+from tests.servers import app_process, private_redis
 from tests.signals.conftest import MakeMember
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
-
-
-def session_cookie(user: User) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 class Person:
@@ -43,7 +35,7 @@ class Person:
         """Made outside the event loop (it signs the person in through the database)."""
         self.url = base_url.replace("http://", "ws://") + f"/ws/signals/{signal_id}/"
         self.origin = base_url
-        self.cookie = session_cookie(user)
+        self.cookie = f"sessionid={session_key(user)}"
         self.socket: ClientConnection | None = None
         self.seen: list[int] = []  # message ids, in the order they arrived
         self.pending: dict[str, dict[str, Any]] = {}
@@ -119,21 +111,15 @@ class Person:
                 await self.reader
 
 
-@pytest.fixture
-def shared_env(server_env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """Two server processes' environment: this run's database and a Redis database of this worker's own."""
-    url = worker_redis_url()
-    redis.Redis.from_url(url).flushdb()
-    yield {**server_env, "REDIS_URL": url}
-    redis.Redis.from_url(url).flushdb()
-
-
 def test_two_processes_share_messages_and_presence_and_a_killed_one_leaves_no_ghost(
-    shared_env: dict[str, str], signal: Signal, make_member: MakeMember
+    worker_redis_env: dict[str, str], signal: Signal, make_member: MakeMember
 ) -> None:
     noor, yonas = make_member("GM0766", display_name="Noor"), make_member("GM0785", display_name="Yonas")
     senders = [make_member("GM0855", display_name=f"Afzender {n}") for n in range(20)]
-    with app_process("uvicorn", shared_env) as (url_a, _a), app_process("uvicorn", shared_env) as (url_b, process_b):
+    with (
+        app_process("uvicorn", worker_redis_env) as (url_a, _a),
+        app_process("uvicorn", worker_redis_env) as (url_b, process_b),
+    ):
         on_a, on_b = Person(url_a, noor, signal.pk), Person(url_b, yonas, signal.pk)
         people = [Person(url_a, sender, signal.pk) for sender in senders]
 
