@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from community.models import Community, Language, Municipality, Region, UserKind
 from community.people import public_name
+from notifications.models import Kind
 from signals.models import Outcome, Signal, Status, Theme
 from signals.rules import Counters, Rule, escalation_progress
 
@@ -194,3 +195,22 @@ class MessageCreateSerializer(serializers.Serializer[Any]):
     confirmed_findings = serializers.ListField(
         child=serializers.CharField(max_length=32), required=False, default=list, max_length=50
     )
+
+
+class NotificationSerializer(serializers.Serializer[Any]):
+    """CONTRACT.md's notification (the same as ``notification.new`` on ``ws/notifications/``, without ``html``)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    text = serializers.CharField(help_text="What happened, in your language.")
+    title = serializers.CharField(help_text="The subject's title when it happened.")
+    url = serializers.CharField(help_text="The subject's page (a path on this site).")
+    actor = serializers.CharField(help_text="Who did it, as others see them; empty for the system.")
+    count = serializers.IntegerField(help_text="Events grouped into this notification.")
+    created = serializers.DateTimeField()
+    updated = serializers.DateTimeField()
+    read = serializers.BooleanField()
+
+
+class UnreadSerializer(serializers.Serializer[Any]):
+    unread = serializers.IntegerField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,6 +21,7 @@ from api.serializers import (
     MessageCreateSerializer,
     MessageSerializer,
     MunicipalitySerializer,
+    NotificationSerializer,
     PersonalDataErrorSerializer,
     RecognitionSerializer,
     SignalCreateSerializer,
@@ -27,9 +29,13 @@ from api.serializers import (
     SignalSerializer,
     ThemeSerializer,
     TransitionSerializer,
+    UnreadSerializer,
 )
 from community import permissions
 from community.models import Community, Municipality, User, UserKind
+from notifications import services as notifications
+from notifications.models import Kind, Notification
+from notifications.realtime import notification_payload, unread_counts
 from signals import discussion, selectors, services
 from signals.models import Signal, Status, Theme
 from signals.realtime import message_payload
@@ -381,3 +387,60 @@ class CommunityListView(APIView):
         mine: QuerySet[Community] = permissions.communities_visible_to(user).select_related("region").order_by("name")
         context = {"standings": permissions.role_standings(user)}
         return Response(CommunitySerializer(mine, many=True, context=context).data)
+
+
+class NotificationListView(APIView):
+    @extend_schema(
+        operation_id="notifications_list",
+        parameters=[
+            OpenApiParameter("kind", str, enum=[k.value for k in Kind]),
+            OpenApiParameter("unread", bool, description="`true`: only unread ones."),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="At most 100."),
+        ],
+        responses={200: NotificationSerializer(many=True), **{c: ERRORS[c] for c in (400, 401)}},
+        description="Your notifications, latest event first.",
+    )
+    def get(self, request: Request) -> Response:
+        rows = Notification.objects.filter(recipient=_user(request))
+        kind = request.query_params.get("kind", "")
+        if kind:
+            if kind not in Kind.values:
+                raise ValidationError({"kind": [_("Not a kind of notification.")]})
+            rows = rows.filter(kind=kind)
+        unread = request.query_params.get("unread", "")
+        if unread not in ("", "true", "false"):
+            raise ValidationError({"unread": [_("Use true or false.")]})
+        if unread == "true":
+            rows = rows.filter(read_at__isnull=True)
+        pages = Pages()
+        page = pages.paginate_queryset(rows, request, self)
+        return pages.get_paginated_response([notification_payload(n, html=False) for n in page])
+
+
+class NotificationReadView(APIView):
+    @extend_schema(
+        operation_id="notifications_read",
+        request=None,
+        responses={200: NotificationSerializer, **{c: ERRORS[c] for c in (401, 404)}},
+        description="Mark one of your notifications read (again is fine).",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        try:
+            notification = notifications.notification_read(user=_user(request), pk=pk)
+        except Notification.DoesNotExist:
+            raise Http404 from None
+        return Response(notification_payload(notification, html=False))
+
+
+class NotificationReadAllView(APIView):
+    @extend_schema(
+        operation_id="notifications_read_all",
+        request=None,
+        responses={200: UnreadSerializer, 401: ERRORS[401]},
+        description="Mark all your notifications read; answers the unread count (0).",
+    )
+    def post(self, request: Request) -> Response:
+        user = _user(request)
+        notifications.notifications_read_all(user=user)
+        return Response({"unread": unread_counts([user.pk]).get(user.pk, 0)})

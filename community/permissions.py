@@ -27,7 +27,7 @@ functions re-check rights under their locks and must see the latest role.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -142,6 +142,20 @@ def role_standings(user: PersonLike) -> dict[int, RoleStanding]:
         memo.standings.update({(user.pk, community_id): standing for community_id, standing in standings.items()})
         memo.complete.add(user.pk)
     return standings
+
+
+def standings_in(community: Community, user_ids: Iterable[int]) -> dict[int, RoleStanding]:
+    """The standing of each of these people in the community, by user id, in one query.
+
+    For deciding whom to tell about something (the notification recipients):
+    people without a membership, and deactivated accounts, are left out.
+    """
+    rows = (
+        Membership.objects.filter(community_id=community.pk, user_id__in=list(user_ids), user__is_active=True)
+        .annotate(has_mfa=mfa_enrolled())
+        .values_list("user_id", "role", "has_mfa")
+    )
+    return {user_id: RoleStanding(role=Role(role), has_mfa=has_mfa) for user_id, role, has_mfa in rows}
 
 
 def effective_role(user: PersonLike, community: Community) -> Role | None:

@@ -72,6 +72,7 @@ if EMBEDDED_MODE and not DEBUG:
 
 INSTALLED_APPS = [
     "community",
+    "notifications",
     "signals",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -112,7 +113,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "community.urls"
 WSGI_APPLICATION = "community.wsgi.application"
 ASGI_APPLICATION = "community.asgi.application"
-WEBSOCKET_ROUTES = ["signals.routing"]
+WEBSOCKET_ROUTES = ["signals.routing", "notifications.routing"]
 
 TEMPLATES = [
     {
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -197,6 +199,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Notifications ----------------------------------------------------------------
+# Events on one subject within this window join one unread notification ("12 new messages on …").
+NOTIFICATIONS_GROUP_WINDOW_SECONDS = env_int("NOTIFICATIONS_GROUP_WINDOW_SECONDS", 600, minimum=0)
+# Immediate mail for those kinds waits this long for more events. Embedded mode has no beat to
+# send it later, so there it goes at once.
+NOTIFICATIONS_MAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_MAIL_DELAY_SECONDS", 0 if EMBEDDED_MODE else 120, minimum=0)
 
 # --- Mail -------------------------------------------------------------------
 

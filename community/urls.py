@@ -31,6 +31,7 @@ urlpatterns = [
     path("settings/tokens/", account.api_token_new, name="api_token_new"),
     path("settings/tokens/<int:pk>/revoke/", account.api_token_delete, name="api_token_revoke"),
     path("", include("signals.urls")),
+    path("", include("notifications.urls")),
     path("api/v1/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

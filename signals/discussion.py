@@ -20,6 +20,7 @@ from community import permissions
 from community.audit import audit_record
 from community.models import Language, User
 from community.people import public_name
+from signals import recipients
 from signals.models import Flag, FlagOutcome, Mention, Message, Signal, Status
 from signals.privacy import guard
 from signals.realtime import message_changed
@@ -90,12 +91,13 @@ def message_post(
             )
     except IntegrityError:  # the same client_id raced in from another connection
         return Message.objects.get(author=actor, client_id=client_id), False
-    Mention.objects.bulk_create(
-        [Mention(message=message, user=user) for user in _mentioned(signal, body) if user.pk != actor.pk]
-    )
+    mentioned = [user.pk for user in _mentioned(signal, body) if user.pk != actor.pk]
+    Mention.objects.bulk_create([Mention(message=message, user_id=user_id) for user_id in mentioned])
     Signal.objects.filter(pk=signal.pk).update(last_activity_at=message.created_at)
     _follow(actor, signal)
     message_changed(message_id=message.pk, event="message.new")
+    message.signal = signal
+    recipients.message_posted(message, mentioned=mentioned)
     return message, True
 
 
@@ -127,11 +129,12 @@ def message_edit(
     if body != locked.body:
         locked.body, locked.edited_at = body, timezone.now()
         locked.save(update_fields=["body", "edited_at"])
-        Mention.objects.bulk_create(
-            [Mention(message=locked, user=u) for u in _mentioned(locked.signal, body) if u.pk != actor.pk],
-            ignore_conflicts=True,
-        )
+        already = set(Mention.objects.filter(message=locked).values_list("user_id", flat=True))
+        added = [u.pk for u in _mentioned(locked.signal, body) if u.pk != actor.pk and u.pk not in already]
+        Mention.objects.bulk_create([Mention(message=locked, user_id=user_id) for user_id in added])
         message_changed(message_id=locked.pk, event="message.updated")
+        if added:
+            recipients.mentions_added(locked, added)
     return locked
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.audit import audit_record
 from community.models import Community, Language, Municipality, User
+from signals import recipients
 from signals.models import EventKind, Flag, FlagOutcome, Follow, Recognition, Signal, SignalEvent, Status, Theme
 from signals.privacy import guard
 from signals.realtime import signal_changed
@@ -131,6 +132,7 @@ def signal_create(
     _recount(signal.pk)
     search_vector_refresh(signal.pk)
     signal.refresh_from_db()
+    recipients.signal_reported(signal)
     return signal
 
 
@@ -266,6 +268,7 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
             code="target_unavailable",
         )
 
+    moved = recipients.recognising_or_following(source)  # whose recognition or follow moves
     already = Recognition.objects.filter(signal=target).values("user")
     Recognition.objects.filter(signal=source).exclude(user__in=already).update(signal=target)
     Recognition.objects.filter(signal=source).delete()  # people who recognised both count once
@@ -295,6 +298,7 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
     signal_changed(signal_id=source.pk, status=True)
     signal_changed(signal_id=target.pk, status=True)  # its timeline has the merge
     target.refresh_from_db()
+    recipients.signal_merged(source=source, target=target, actor=actor, moved=moved)
     return target
 
 

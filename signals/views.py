@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community import permissions
 from community.models import Community, Language, User
 from community.people import public_name
-from signals import selectors, services
+from notifications.services import notifications_read_subject
+from signals import recipients, selectors, services
 from signals.discussion import may_edit_message
 from signals.forms import (
     EditSignalForm,
@@ -120,6 +121,8 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         signal = selectors.access_signal(_user(request), pk)
         if signal.status == Status.MERGED and signal.merged_into_id:
             return redirect("signal_detail", pk=signal.merged_into_id)
+        # Opening the signal reads what the person was told about it.
+        notifications_read_subject(user=_user(request), subject_key=recipients.subject_key(signal))
         return render(request, "signals/detail.html", _detail_context(request, signal))
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from community import permissions
 from community.models import Community, User
+from signals import recipients
 from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
 from signals.privacy import guard
 from signals.realtime import signal_changed
@@ -142,4 +143,5 @@ def signal_transition(
     )
     # Once escalated, the figures say why instead of how far the signal is from the rule.
     signal_changed(signal_id=locked.pk, status=True, recognitions=to == Status.ESCALATED)
+    recipients.status_changed(locked, actor=actor, to=to)
     return locked

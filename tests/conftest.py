@@ -75,6 +75,23 @@ def _own_channel_namespace(settings: Any) -> None:
         settings.CHANNEL_LAYERS = layers
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in the test's own process, as in embedded mode, unless a test starts real workers
+    (``@pytest.mark.real_workers``): nothing is left queued in the suite's Redis for a worker of another test."""
+    if request.node.get_closest_marker("real_workers"):
+        yield
+        return
+    from community.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def mailbox() -> list[EmailMessage]:
     """The messages sent so far in this test (Django's locmem backend)."""
