@@ -28,7 +28,7 @@ CATALOGUE_LANGUAGES = ("nl", "ar")
 DOMAIN = "django"
 
 # Apps whose code and templates hold our strings; extended as apps arrive.
-SOURCE_PACKAGES = ("community", "signals", "api")
+SOURCE_PACKAGES = ("community", "notifications", "signals", "api")
 TEMPLATE_DIRS = ("templates",)
 
 # Words that stay the same in every language: names of the product and of organisations.
