@@ -96,9 +96,7 @@ def test_two_people_see_each_others_messages_and_the_recognition_count_live(
         page_yonas.get_by_role("button", name="Versturen").click()
         expect(page_noor.locator("#messages")).to_contain_text("Herkenbaar, bij ons ook.")
         expect(page_noor.locator("[data-bell] [data-unread]")).to_have_text("1 ongelezen")
-        expect(page_noor.locator("[data-bell-announcer]")).to_have_text(
-            f"Yonas Tesfaye schreef bij “{signal.title}”"
-        )
+        expect(page_noor.locator("[data-bell-announcer]")).to_have_text(f"Yonas Tesfaye schreef bij “{signal.title}”")
         problems = [problem for watch in watches for problem in watch.problems]
         context_noor.close()
         context_yonas.close()
