@@ -41,7 +41,8 @@ def notification_payload(notification: Notification, *, html: bool = True) -> di
         "read": notification.read_at is not None,
     }
     if html:
-        payload["html"] = render_to_string("notifications/_item.html", {"notification": notification})
+        # Without a request there is no CSRF token, so no "mark read" form: the link reads it, as does "mark all".
+        payload["html"] = render_to_string("notifications/_item.html", {"notification": notification, "live": True})
     return payload
 
 

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-True}"
 PORT="${PORT:-8000}"
+export SITE_URL="${SITE_URL:-http://127.0.0.1:${PORT}}"  # links in mail point where the site is served
 BIN=.venv/bin
 export PATH="$PWD/.venv/bin:$PATH"  # the Procfile names gunicorn, uvicorn and celery
 

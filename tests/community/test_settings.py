@@ -170,7 +170,7 @@ def test_embedded_mode_when_redis_url_is_unset() -> None:
         "django.core.cache.backends.locmem.LocMemCache",
         "channels.layers.InMemoryChannelLayer",
         True,
-        "memory://",
+        "memory://localhost/",
     ]
 
 
