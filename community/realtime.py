@@ -6,6 +6,15 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+# Close codes every socket of ours uses (CONTRACT.md): signed out or never signed in, and a frame too big.
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_TOO_BIG = 1009  # RFC 6455: "message too big"
+
+
+def frame_bytes(text_data: str | None, bytes_data: bytes | None) -> int:
+    """The size of a received WebSocket frame, text or binary."""
+    return len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+
 
 def user_group(user_id: int) -> str:
     """Every socket of one person joins this group."""

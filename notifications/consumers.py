@@ -17,11 +17,9 @@ from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from community.models import User
-from community.realtime import user_group
+from community.realtime import CLOSE_NOT_SIGNED_IN, CLOSE_TOO_BIG, frame_bytes, user_group
 from notifications.realtime import notification_group, unread_counts
 
-CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_TOO_BIG = 1009
 MAX_FRAME_BYTES = 4 * 1024  # nothing a client sends here needs more
 
 
@@ -49,8 +47,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
                 await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
-        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > MAX_FRAME_BYTES:
+        if frame_bytes(text_data, bytes_data) > MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:

@@ -159,10 +159,6 @@ def _mail_after_commit(kind: str, recipient_ids: list[int]) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def unread_count(user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def notification_read(*, user: User, pk: int) -> Notification:
     """Mark one of the person's notifications read (someone else's does not exist for them)."""
     notification = Notification.objects.get(pk=pk, recipient=user)
@@ -202,12 +198,16 @@ def preferences_of(user: User) -> dict[str, str]:
 @transaction.atomic
 def preferences_set(*, user: User, frequencies: Mapping[str, str]) -> None:
     """Store the person's choices; notifications that wait for a mail follow the new choice."""
-    for kind, frequency in frequencies.items():
-        Kind(kind), Frequency(frequency)  # unknown values are a programming error here, not input
-        Preference.objects.update_or_create(user=user, kind=kind, defaults={"frequency": frequency})
-        Notification.objects.filter(recipient=user, kind=kind, emailed_at__isnull=True).update(
-            email_frequency=frequency
-        )
+    chosen = {Kind(kind).value: Frequency(frequency).value for kind, frequency in frequencies.items()}
+    Preference.objects.bulk_create(
+        [Preference(user=user, kind=kind, frequency=frequency) for kind, frequency in chosen.items()],
+        update_conflicts=True,
+        unique_fields=["user", "kind"],
+        update_fields=["frequency"],
+    )
+    waiting = Notification.objects.filter(recipient=user, emailed_at__isnull=True)
+    for frequency in set(chosen.values()):  # at most four updates, one per frequency
+        waiting.filter(kind__in=[k for k, f in chosen.items() if f == frequency]).update(email_frequency=frequency)
 
 
 def unsubscribe_token(user: User, kinds: Iterable[str]) -> str:

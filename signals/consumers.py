@@ -31,7 +31,7 @@ from community.models import User
 from community.people import public_name
 from community.presence import HEARTBEAT_SECONDS, presence
 from community.ratelimit import rate_limit_hit
-from community.realtime import user_group
+from community.realtime import CLOSE_NOT_SIGNED_IN, CLOSE_TOO_BIG, frame_bytes, user_group
 from signals import discussion, selectors
 from signals.models import Message, Signal
 from signals.privacy import PersonalDataFound
@@ -40,9 +40,7 @@ from signals.realtime import message_payload, signal_group
 logger = logging.getLogger(__name__)
 MESSAGES_PER_10_SECONDS = 5
 TYPING_EVERY_SECONDS = 3.0
-CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_YOURS = 4404
-CLOSE_TOO_BIG = 1009  # RFC 6455: "message too big"
 CLOSE_RESTARTING = 1012  # "service restart": Redis went away; the client reconnects and syncs
 MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536 too; this holds for any server
 
@@ -138,8 +136,7 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
     # --- from the client ---------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
-        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
-        if size > MAX_FRAME_BYTES:
+        if frame_bytes(text_data, bytes_data) > MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
         if text_data is None:
