@@ -108,12 +108,15 @@ class SignalSerializer(serializers.ModelSerializer[Signal]):
     created = serializers.DateTimeField(source="created_at", read_only=True)
     updated = serializers.DateTimeField(source="updated_at", read_only=True)
     last_activity = serializers.DateTimeField(source="last_activity_at", read_only=True)
+    escalated = serializers.DateTimeField(
+        source="escalated_at", read_only=True, allow_null=True, help_text="When it was escalated (permanent)."
+    )
 
     class Meta:
         model = Signal
         fields = [
             "id", "community", "title", "description", "language", "theme", "municipality", "status", "outcome",
-            "author", "counts", "progress", "merged_into", "created", "updated", "last_activity",
+            "author", "counts", "progress", "merged_into", "created", "updated", "last_activity", "escalated",
         ]  # fmt: skip
 
     @extend_schema_field(AuthorSerializer)
@@ -122,9 +125,7 @@ class SignalSerializer(serializers.ModelSerializer[Signal]):
         return {"label": public_name(signal.author, signal.community), "kind": kind}
 
     def get_progress(self, signal: Signal) -> str:
-        counters = Counters(
-            signal.recognition_count, signal.municipality_count, signal.organisation_count, signal.status_holder_count
-        )
+        counters = Counters.of(signal)
         return escalation_progress(counters, Rule.of(signal.community)).text
 
 

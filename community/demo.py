@@ -116,6 +116,11 @@ def seed_demo() -> Community:
                 "Community of practice van professionals en statushouders in de negen gemeenten van "
                 "Hart van Brabant: knelpunten vroeg signaleren, lokaal oplossen of snel opschalen."
             ),
+            # A rule for a demo of fifteen people (the default, 10 in 3, suits a real region).
+            "min_recognitions": 6,
+            "min_municipalities": 3,
+            "min_organisations": 2,
+            "min_status_holder_recognitions": 1,
         },
     )
     for person in PEOPLE:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 
 from community.audit import audit_record
 from community.models import Community, Language, Municipality, Organisation, User, UserKind
@@ -112,15 +113,17 @@ def profile_update(
     return user
 
 
+ESCALATION_RULE = ("min_recognitions", "min_municipalities", "min_organisations", "min_status_holder_recognitions")
+# Sent (sender=Community, community=…) after the commit that changed a community's escalation rule:
+# the signals app evaluates the community's open signals again. (community imports no other app.)
+escalation_rule_changed = Signal()
+
 COMMUNITY_SETTINGS = (
     "name",
     "description",
     "language",
     "open_for_applications",
-    "min_recognitions",
-    "min_municipalities",
-    "min_organisations",
-    "min_status_holder_recognitions",
+    *ESCALATION_RULE,
 )
 
 
@@ -145,4 +148,6 @@ def community_settings_update(*, actor: User, community: Community, **values: An
         audit_record(
             actor=actor, action="community.settings_changed", subject=community, community=community, data=changed
         )
+    if changed.keys() & set(ESCALATION_RULE):
+        transaction.on_commit(lambda: escalation_rule_changed.send(sender=Community, community=community), robust=True)
     return community

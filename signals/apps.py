@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SignalsConfig(AppConfig):
     name = "signals"
     verbose_name = _("Signals")
+
+    def ready(self) -> None:
+        from signals import receivers  # noqa: F401 -- connects the receivers

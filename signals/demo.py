@@ -19,6 +19,7 @@ from signals.services import recognition_add, signal_create, signal_merge
 from signals.workflow import signal_transition
 
 NL, EN, AR = Language.DUTCH, Language.ENGLISH, Language.ARABIC
+ESCALATES_NEXT = "Huurtoeslag komt pas maanden na de sleuteloverdracht op gang"
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,12 @@ SIGNALS = [
                "De eerste uitkering komt vaak pas na zes weken. Ondertussen lopen huur en energie door en ontstaan "
                "er schulden.",
                recognisers=("jeroen", "karin", "hiwet", "yonas", "fatma"), days_ago=47),
+    # One short of the demo rule (6 people in 3 municipalities and 2 organisations, 1 status holder): 5 people
+    # in Tilburg and Waalwijk. When Karin (Heusden) recognises it, the rule escalates it (README, "Try it").
+    DemoSignal("linda", "income", "GM0855", ESCALATES_NEXT,
+               "Statushouders krijgen de huurtoeslag pas maanden na de sleuteloverdracht. Intussen lopen de "
+               "huurachterstanden op en volgt een betalingsregeling bij de corporatie.",
+               recognisers=("ahmad", "marieke", "jeroen", "yonas"), days_ago=3),
     DemoSignal("jeroen", "income", "GM0867", "Inrichtingskosten: lening in plaats van gift",
                "De inrichting van de woning wordt in Waalwijk als lening verstrekt. Statushouders beginnen met een "
                "schuld van enkele duizenden euro's.",

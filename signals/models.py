@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Community, Language, Municipality, Organisation, User
+from signals.rules import Counters, Rule, escalation_explanation
 
 
 class Theme(models.Model):
@@ -179,6 +180,12 @@ class SignalEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    figures = models.JSONField(
+        _("figures"),
+        null=True,
+        blank=True,
+        help_text=_("For an escalation by the rule: the signal's counters and the rule it met."),
+    )
     related_signal = models.ForeignKey(Signal, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
@@ -188,6 +195,14 @@ class SignalEvent(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("timeline entry")
         verbose_name_plural = _("timeline")
+        constraints = [
+            # Escalation is permanent: a second escalation entry means something ran twice.
+            models.UniqueConstraint(
+                fields=["signal"],
+                condition=Q(kind="transition", to_status="escalated"),
+                name="signal_escalated_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_id} {self.kind}"
@@ -196,6 +211,13 @@ class SignalEvent(models.Model):
         if not self._state.adding:
             raise TypeError("The timeline is appended to, never edited.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def explanation(self) -> str:
+        """Why: the reason someone gave, or for the rule, its figures in the reader's language."""
+        if self.figures:
+            return escalation_explanation(Counters(**self.figures["counters"]), Rule(**self.figures["rule"]))
+        return self.reason
 
 
 class Lesson(models.Model):

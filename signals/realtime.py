@@ -68,7 +68,7 @@ def recognitions_payload(signal: Any) -> dict[str, Any]:
 
     with translation.override(signal.community.language):
         figures = recognition_figures(signal)
-        progress = figures["escalation"].reason if figures["escalation"] else figures["progress"].text
+        progress = figures["escalation"].explanation if figures["escalation"] else figures["progress"].text
         return {
             "type": "recognitions",
             "count": signal.recognition_count,

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from community import permissions
-from community.models import User
+from community.models import Membership, Role, User
 from community.people import public_name
 from notifications.models import Kind
 from notifications.services import Event, notify
@@ -100,8 +100,16 @@ def mentions_added(message: Message, user_ids: Iterable[int]) -> None:
 
 
 def status_changed(signal: Signal, *, actor: User | None, to: Status) -> None:
+    """Everyone concerned; an escalation also the community's coordinators, who take it into the next digest."""
+    people = concerned(signal)
+    if to == Status.ESCALATED:
+        people |= set(
+            Membership.objects.filter(community_id=signal.community_id, role=Role.COORDINATOR).values_list(
+                "user_id", flat=True
+            )
+        )
     kind = Kind.ESCALATED if to == Status.ESCALATED else Kind.STATUS
-    notify(_event(signal, kind, actor, detail=Status(to).label), who_may_see(signal, concerned(signal)))
+    notify(_event(signal, kind, actor, detail=Status(to).label), who_may_see(signal, people))
 
 
 def signal_reported(signal: Signal) -> None:

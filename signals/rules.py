@@ -7,12 +7,22 @@ and the timeline all use these same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.models import Community
+
+
+class Counted(Protocol):
+    """What a signal row carries: its counters, kept exact by ``signals.services``."""
+
+    recognition_count: int
+    municipality_count: int
+    organisation_count: int
+    status_holder_count: int
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,15 @@ class Counters:
     municipalities: int
     organisations: int
     status_holders: int
+
+    @classmethod
+    def of(cls, signal: Counted) -> Counters:
+        return cls(
+            recognitions=signal.recognition_count,
+            municipalities=signal.municipality_count,
+            organisations=signal.organisation_count,
+            status_holders=signal.status_holder_count,
+        )
 
 
 @dataclass(frozen=True)
@@ -92,10 +111,25 @@ def escalation_progress(counters: Counters, rule: Rule) -> Progress:
 
 
 def escalation_explanation(counters: Counters, rule: Rule) -> str:
-    """The reason written on the timeline when the rule escalates a signal."""
-    return _("%(summary)s; rule: %(people)s in %(municipalities)s and %(organisations)s.") % {
+    """Why the rule escalated a signal, as its timeline says it: the figures, then the rule they met."""
+    words = {
         "summary": escalation_progress(counters, rule).summary,
         "people": _people(rule.recognitions),
         "municipalities": _municipalities(rule.municipalities),
         "organisations": _organisations(rule.organisations),
     }
+    if not rule.status_holders:
+        return _("%(summary)s; rule: %(people)s in %(municipalities)s and %(organisations)s.") % words
+    return _(
+        "%(summary)s, with %(counted)s; rule: %(people)s in %(municipalities)s and %(organisations)s, "
+        "with %(status_holders)s."
+    ) % {
+        **words,
+        "counted": _status_holders(counters.status_holders),
+        "status_holders": _status_holders(rule.status_holders),
+    }
+
+
+def figures_of(counters: Counters, rule: Rule) -> dict[str, Any]:
+    """The figures an escalation by the rule keeps on its timeline entry (``SignalEvent.figures``)."""
+    return {"counters": asdict(counters), "rule": asdict(rule)}

@@ -101,9 +101,7 @@ def recognition_figures(signal: Signal, events: list[SignalEvent] | None = None)
         escalated = signal.events.filter(to_status=Status.ESCALATED).order_by("-created_at", "-pk").first()
     else:
         escalated = next((e for e in reversed(events) if e.to_status == Status.ESCALATED), None)
-    counters = Counters(
-        signal.recognition_count, signal.municipality_count, signal.organisation_count, signal.status_holder_count
-    )
+    counters = Counters.of(signal)
     return {
         "progress": escalation_progress(counters, Rule.of(signal.community)),
         "per_municipality": recognitions_per_municipality(signal),

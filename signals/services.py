@@ -25,6 +25,7 @@ from signals.models import EventKind, Flag, FlagOutcome, Follow, Recognition, Si
 from signals.privacy import guard
 from signals.realtime import signal_changed
 from signals.search import search_vector_refresh
+from signals.tasks import evaluate_after_commit
 
 EDIT_WINDOW = timedelta(hours=24)
 TITLE_MAX = 140
@@ -226,6 +227,7 @@ def recognition_add(
         raise ValidationError(_("You already recognise this signal."), code="already_recognised") from None
     _recount(locked.pk, last_activity_at=timezone.now())
     _follow(actor, locked)
+    evaluate_after_commit(locked.pk)
     return recognition
 
 
@@ -295,6 +297,7 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
     )
     _recount(source.pk)
     _recount(target.pk)
+    evaluate_after_commit(target.pk)  # the survivor's figures grew
     signal_changed(signal_id=source.pk, status=True)
     signal_changed(signal_id=target.pk, status=True)  # its timeline has the merge
     target.refresh_from_db()

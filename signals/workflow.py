@@ -24,6 +24,7 @@ from signals import recipients
 from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
 from signals.privacy import guard
 from signals.realtime import signal_changed
+from signals.rules import Counters, Rule, figures_of
 
 Check = Callable[[User, Community], bool]
 
@@ -70,8 +71,8 @@ def moves_available(user: User, signal: Signal) -> list[Move]:
     ]
 
 
-def _require(move: Move, *, reason: str, outcome: str, lesson: str) -> None:
-    if move.needs_reason and not reason.strip():
+def _require(move: Move, *, reason: str, outcome: str, lesson: str, by_rule: bool) -> None:
+    if move.needs_reason and not reason.strip() and not by_rule:
         raise TransitionError(_("Say why."), code="reason_required")
     if move.needs_outcome and outcome not in Outcome.values:
         raise TransitionError(_("Choose the outcome."), code="outcome_required")
@@ -90,8 +91,13 @@ def signal_transition(
     reason: str = "",
     outcome: str = "",
     lesson: str = "",
+    rule: tuple[Counters, Rule] | None = None,
 ) -> Signal:
     """Move ``signal`` to ``to``; ``actor=None`` is the system (rule, digest, check-back).
+
+    ``rule`` is the escalation rule's own reason (the counters and the rule
+    they met, see ``signals.escalation``): it takes the place of a written
+    reason and is kept on the timeline entry as figures.
 
     Raises TransitionError (not a move from the current status, or something
     it needs is missing) or PermissionDenied (not this person's move); either
@@ -110,7 +116,9 @@ def signal_transition(
             raise PermissionDenied("only a person makes this move")
     elif move.may is None or not move.may(actor, locked.community):
         raise PermissionDenied
-    _require(move, reason=reason, outcome=outcome, lesson=lesson)
+    if rule is not None and (actor is not None or to != Status.ESCALATED):
+        raise TypeError("only the system escalates by the rule")
+    _require(move, reason=reason, outcome=outcome, lesson=lesson, by_rule=rule is not None)
     # Reasons and lessons are published on the timeline and in the library, which are never edited.
     guard(reason, lesson)
 
@@ -140,6 +148,7 @@ def signal_transition(
         from_status=source,
         to_status=to,
         reason=reason.strip() or lesson.strip(),
+        figures=figures_of(*rule) if rule else None,
     )
     # Once escalated, the figures say why instead of how far the signal is from the rule.
     signal_changed(signal_id=locked.pk, status=True, recognitions=to == Status.ESCALATED)

@@ -50,12 +50,16 @@ def actors(make_member: MakeMember) -> dict[str, User | None]:
 def test_each_move_for_each_actor(
     signal: Signal, actors: dict[str, User | None], reporter: User, source: Status, target: Status
 ) -> None:
-    # A second signal to be the survivor of a merged one.
-    Signal.objects.create(
-        community=signal.community, author=reporter, title="x", description="x", theme=signal.theme,
-        municipality=signal.municipality,
-    )  # fmt: skip
+    def another() -> Signal:
+        return Signal.objects.create(
+            community=signal.community, author=reporter, title="x", description="x", theme=signal.theme,
+            municipality=signal.municipality,
+        )  # fmt: skip
+
+    another()  # the survivor of a merged one
     for name, actor in actors.items():
+        if target == Status.ESCALATED:
+            signal = another()  # escalation is permanent: each actor tries a signal never escalated
         put(signal, source)
         events_before = SignalEvent.objects.filter(signal=signal).count()
         attempt = {"actor": actor, "signal": signal, "to": target, "reason": "r", "outcome": "solved", "lesson": "l"}

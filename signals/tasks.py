@@ -1,0 +1,41 @@
+"""Celery tasks of the escalation pipeline: ids in, a domain function, quiet when the row is gone.
+
+Both are safe to run twice or concurrently (``signals.escalation``); with
+``acks_late`` a task whose worker died is delivered again and simply finds
+the work done. A database that is briefly away is retried with exponential
+back-off; the sweep on beat catches whatever is still left after that.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError, transaction
+
+from signals import escalation
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(name="signals.evaluate", ignore_result=True, **RETRY)
+def signal_evaluate(signal_id: int) -> bool:
+    """After a recognition (or a merge) is committed: escalate this one signal if it now meets the rule."""
+    decision = escalation.signal_evaluate(signal_id)
+    return bool(decision and decision.escalated)
+
+
+@shared_task(name="signals.escalation_sweep", ignore_result=True, **RETRY)
+def escalation_sweep(community_id: int | None = None) -> int:
+    """On beat (every 15 minutes by default), and after a community changes its rule."""
+    return escalation.escalation_sweep(community_id)
+
+
+def evaluate_after_commit(signal_id: int) -> None:
+    """Have the rule look at the signal once its new figures are committed (a worker reads them in its
+    own transaction). If the broker cannot be reached, the sweep on beat evaluates it instead."""
+    transaction.on_commit(lambda: signal_evaluate.delay(signal_id), robust=True)
