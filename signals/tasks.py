@@ -13,23 +13,34 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from signals import escalation
 
-RETRY = {
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
+# A database that is briefly away: retried after ~5, 10, 20 … s (jittered, at most 300 s), six times.
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
-@shared_task(name="signals.evaluate", ignore_result=True, **RETRY)
+@shared_task(
+    name="signals.evaluate",
+    ignore_result=True,
+    autoretry_for=DATABASE_AWAY,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
 def signal_evaluate(signal_id: int) -> bool:
     """After a recognition (or a merge) is committed: escalate this one signal if it now meets the rule."""
     decision = escalation.signal_evaluate(signal_id)
     return bool(decision and decision.escalated)
 
 
-@shared_task(name="signals.escalation_sweep", ignore_result=True, **RETRY)
+@shared_task(
+    name="signals.escalation_sweep",
+    ignore_result=True,
+    autoretry_for=DATABASE_AWAY,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
 def escalation_sweep(community_id: int | None = None) -> int:
     """On beat (every 15 minutes by default), and after a community changes its rule."""
     return escalation.escalation_sweep(community_id)

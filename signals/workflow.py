@@ -103,6 +103,8 @@ def signal_transition(
     it needs is missing) or PermissionDenied (not this person's move); either
     way nothing changes.
     """
+    if rule is not None and (actor is not None or to != Status.ESCALATED):
+        raise TypeError("only the system escalates by the rule")
     locked = Signal.objects.select_for_update(of=("self",)).select_related("community").get(pk=signal.pk)
     move = move_for(locked.status, to)
     if move is None:
@@ -116,8 +118,6 @@ def signal_transition(
             raise PermissionDenied("only a person makes this move")
     elif move.may is None or not move.may(actor, locked.community):
         raise PermissionDenied
-    if rule is not None and (actor is not None or to != Status.ESCALATED):
-        raise TypeError("only the system escalates by the rule")
     _require(move, reason=reason, outcome=outcome, lesson=lesson, by_rule=rule is not None)
     # Reasons and lessons are published on the timeline and in the library, which are never edited.
     guard(reason, lesson)

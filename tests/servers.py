@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -114,10 +116,57 @@ def worker_redis_url() -> str:
     return f"redis://127.0.0.1:6379/{10 + int(worker.removeprefix('gw')) % 6}"
 
 
+@dataclass
+class Worker:
+    node: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def succeeded(self, task: str) -> int:
+        """How many runs of ``task`` this worker finished."""
+        return len(re.findall(rf"Task {re.escape(task)}\[[0-9a-f-]+\] succeeded", self.output()))
+
+
 @contextmanager
-def celery_worker(env: dict[str, str], name: str) -> Iterator[str]:
-    """A real Celery worker process (solo pool) on the suite's broker; yields its node name."""
+def celery_worker(env: dict[str, str], name: str) -> Iterator[Worker]:
+    """A real Celery worker process (solo pool: the task runs in this one process) on the broker of
+    ``env`` (its REDIS_URL, else the suite's); yields once it consumes, stops it afterwards."""
     node = f"{name}@localhost"
     command = [str(BIN / "celery"), "--app", "community", "worker", "--pool", "solo", "--hostname", node]
-    with _child([*command, "--loglevel", "INFO"], env):
-        yield node
+    # No gossip, mingle or heartbeat: workers of parallel tests must not talk to each other.
+    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO"]
+    with _child([*command, *quiet], env) as (process, log):
+        worker = Worker(node, process, log)
+        deadline = time.monotonic() + 30
+        while " ready." not in worker.output():
+            if process.poll() is not None:
+                raise RuntimeError(f"the worker exited with {process.returncode}:\n{worker.output()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the worker was not ready within 30 s:\n{worker.output()}")
+            time.sleep(0.1)
+        yield worker
+
+
+@contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """This process's tasks (``.delay`` after a commit) go to ``broker_url``, as an app server's would:
+    to the broker of the test's own workers, not the suite's, which no worker of this test reads."""
+    from kombu import pools
+
+    from community.celery import app
+
+    def reconnect(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None  # the connection and producer pools were made for the old URL
+        app.amqp._producer_pool = None
+
+    before = app.conf.broker_url
+    reconnect(broker_url)
+    try:
+        yield
+    finally:
+        pools.reset()  # closes this test's broker connections; the next publish opens new ones
+        reconnect(before)

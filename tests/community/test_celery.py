@@ -22,7 +22,8 @@ def test_celery_is_configured_for_real_work() -> None:
 
 
 def test_a_real_worker_connects_to_the_broker_and_answers(server_env: dict[str, str]) -> None:
-    with celery_worker(server_env, f"test-{uuid.uuid4().hex[:8]}") as node:
+    with celery_worker(server_env, f"test-{uuid.uuid4().hex[:8]}") as worker:
+        node = worker.node
         deadline = time.monotonic() + 30
         replies: list[dict[str, object]] = []
         while time.monotonic() < deadline:
