@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -29,3 +30,31 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def signed_in(context: BrowserContext, base: str, session: str) -> Page:
+    context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
+    return context.new_page()
+
+
+class Watch:
+    """What a page did that it should not: script errors, console errors, requests to other hosts."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.problems: list[str] = []
+        host = urlsplit(base).netloc
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.problems.append(f"console {message.type}: {message.text}") if message.type == "error" else None
+            ),
+        )
+        page.on(
+            "request",
+            lambda request: (
+                self.problems.append(f"third party: {request.url}")
+                if urlsplit(request.url).netloc not in (host, "")
+                else None
+            ),
+        )

@@ -143,6 +143,14 @@ if (root && "WebSocket" in window) {
         const timeline = document.getElementById("timeline");
         if (badge) badge.innerHTML = event.html;
         if (timeline) timeline.innerHTML = event.timeline;
+        // A move that no longer starts from the new status would only be refused: hide it.
+        const moves = document.getElementById("moves");
+        if (moves) {
+          for (const move of moves.querySelectorAll("form.move[data-sources]")) {
+            move.hidden = !move.dataset.sources.split(" ").includes(event.status);
+          }
+          moves.hidden = !moves.querySelector("form.move:not([hidden])");
+        }
         break;
       }
       case "presence":

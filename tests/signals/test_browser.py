@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import expect
 
 from signals.models import Message, Recognition, Signal
-from tests.browser import chromium
+from tests.browser import Watch, chromium, signed_in
 from tests.factories import session_key
 from tests.servers import app_server
 from tests.signals.conftest import MakeMember
@@ -24,34 +23,6 @@ def live_url(worker_redis_env: dict[str, str]) -> Iterator[str]:
     """One uvicorn serving pages and sockets, on this worker's own Redis database."""
     with app_server("uvicorn", worker_redis_env) as base:
         yield base
-
-
-def signed_in(context: BrowserContext, base: str, session: str) -> Page:
-    context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
-    return context.new_page()
-
-
-class Watch:
-    """What a page did that it should not: script errors, console errors, requests to other hosts."""
-
-    def __init__(self, page: Page, base: str) -> None:
-        self.problems: list[str] = []
-        host = urlsplit(base).netloc
-        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.problems.append(f"console {message.type}: {message.text}") if message.type == "error" else None
-            ),
-        )
-        page.on(
-            "request",
-            lambda request: (
-                self.problems.append(f"third party: {request.url}")
-                if urlsplit(request.url).netloc not in (host, "")
-                else None
-            ),
-        )
 
 
 def test_two_people_see_each_others_messages_and_the_recognition_count_live(

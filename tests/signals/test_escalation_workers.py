@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from django.db.models import Count
+from playwright.sync_api import expect
 
 from community.models import Community, Municipality, Organisation, OrganisationKind, Role, User
 from notifications.models import Kind, Notification
 from signals.models import EventKind, Follow, Recognition, Signal, SignalEvent, Status, Theme
-from signals.services import signal_follow
+from signals.services import recognition_add, signal_follow
 from signals.tasks import escalation_sweep
+from tests.browser import Watch, chromium, signed_in
 from tests.factories import MembershipFactory, UserFactory, session_key
 from tests.servers import app_server, celery_worker, private_redis, publishing_to
 from tests.signals.conftest import MakeMember
@@ -203,3 +205,40 @@ def test_a_worker_killed_in_the_middle_of_a_sweep_is_restarted_and_every_signal_
             with celery_worker(env, f"restarted-{uuid.uuid4().hex[:6]}") as restarted:
                 wait_until(lambda: restarted.succeeded(SWEEP) == 1, "the sweep, delivered again, finishes", 90)
     assert_escalated_exactly_once(signal_ids, told)
+
+
+def test_a_coordinator_watches_the_signal_escalate_live_in_the_browser(
+    broker: dict[str, str], signal: Signal, rule_3_in_3: Community, make_member: MakeMember
+) -> None:
+    """The issue's "done when", in Chromium: the third municipality recognises, a worker escalates, and the
+    coordinator's open page shows it with the explanation; the escalate button goes, as it would be refused."""
+    recognition_add(actor=make_member("GM0867", organisation="Gemeente Waalwijk"), signal=signal)
+    coordinator = make_member("GM0855", role=Role.COORDINATOR, organisation="Gemeente Tilburg")
+    third = make_member("GM0784", organisation="COA Gilze en Rijen")
+    sessions = session_key(coordinator), session_key(third)
+    with (
+        app_server("uvicorn", broker) as base,
+        celery_worker(broker, f"w-{uuid.uuid4().hex[:6]}"),
+        chromium() as browser,
+    ):
+        watching = signed_in(browser.new_context(locale="nl-NL"), base, sessions[0])
+        recognising = signed_in(browser.new_context(locale="nl-NL"), base, sessions[1])
+        watches = [Watch(watching, base), Watch(recognising, base)]
+        for page in (watching, recognising):
+            page.goto(f"{base}/signals/{signal.pk}/")
+            expect(page.locator("[data-connection]")).to_have_text("Verbonden")
+        expect(watching.locator("#recognition-figures")).to_contain_text("opschalen vraagt 3 mensen, 3 gemeenten.")
+        expect(watching.get_by_role("button", name="Maak het: Opgeschaald")).to_be_visible()
+
+        recognising.get_by_role("button", name="Dit speelt hier ook").click()
+
+        expect(watching.locator("#signal-status")).to_contain_text("Opgeschaald")
+        expect(watching.locator("#recognition-figures")).to_contain_text(
+            "Herkend door 3 mensen in 3 gemeenten en 3 organisaties; regel: 3 mensen in 3 gemeenten en 2 organisaties."
+        )
+        expect(watching.locator("#timeline")).to_contain_text("Opgeschaald (door de opschaalregel)")
+        expect(watching.get_by_role("button", name="Maak het: Opgeschaald")).to_be_hidden()
+        expect(watching.locator("[data-bell] [data-unread]")).to_have_text("1 ongelezen")
+        problems = [problem for watch in watches for problem in watch.problems]
+    assert problems == []
+    assert Signal.objects.get(pk=signal.pk).status == Status.ESCALATED
