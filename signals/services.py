@@ -227,7 +227,8 @@ def recognition_add(
         raise ValidationError(_("You already recognise this signal."), code="already_recognised") from None
     _recount(locked.pk, last_activity_at=timezone.now())
     _follow(actor, locked)
-    evaluate_after_commit(locked.pk)
+    if locked.status == Status.OPEN:  # the rule only escalates open signals
+        evaluate_after_commit(locked.pk)
     return recognition
 
 
@@ -297,7 +298,8 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
     )
     _recount(source.pk)
     _recount(target.pk)
-    evaluate_after_commit(target.pk)  # the survivor's figures grew
+    if target.status == Status.OPEN:  # the survivor's figures grew
+        evaluate_after_commit(target.pk)
     signal_changed(signal_id=source.pk, status=True)
     signal_changed(signal_id=target.pk, status=True)  # its timeline has the merge
     target.refresh_from_db()
