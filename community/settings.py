@@ -206,6 +206,9 @@ NOTIFICATIONS_GROUP_WINDOW_SECONDS = env_int("NOTIFICATIONS_GROUP_WINDOW_SECONDS
 # Immediate mail for those kinds waits this long for more events. Embedded mode has no beat to
 # send it later, so there it goes at once.
 NOTIFICATIONS_MAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_MAIL_DELAY_SECONDS", 0 if EMBEDDED_MODE else 120, minimum=0)
+# A digest delivery still "sending" after this long was interrupted (longer than any task may run:
+# CELERY_TASK_TIME_LIMIT); it becomes "uncertain" and is never sent again (signals.outbox).
+DIGEST_SENDING_STALE_SECONDS = 900
 
 # --- Mail -------------------------------------------------------------------
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite drives, where they are missing:
 # nginx (its configuration is checked with `nginx -t`), openssl (a throwaway certificate for that check)
-# and chromium (the browser tests drive it through Playwright).
+# chromium (the browser tests drive it through Playwright), and Pango with the DejaVu fonts
+# (WeasyPrint renders the digest PDFs with them; DejaVu Sans covers Latin and Arabic).
 set -euo pipefail
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

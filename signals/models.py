@@ -388,3 +388,97 @@ class Flag(models.Model):
     def __str__(self) -> str:
         subject = f"message {self.message_id}" if self.message_id else f"signal {self.signal_id}"
         return f"{self.user_id} flags {subject}"
+
+
+# --- Digest reports --------------------------------------------------------------------------------
+
+
+class DigestStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    SENT = "sent", _("Sent")
+
+
+class Digest(models.Model):
+    """A community's report for one scheduled slot: a snapshot, approved once, rendered once, sent at most once."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="digests")
+    slot = models.DateTimeField(_("scheduled for"))
+    status = models.CharField(_("status"), max_length=20, choices=DigestStatus.choices, default=DigestStatus.DRAFT)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DUTCH)
+    figures = models.JSONField(_("figures"), default=dict, help_text=_("Community-wide figures at compile time."))
+    created_at = models.DateTimeField(_("compiled"), default=timezone.now)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The final outputs, rendered once at approval and kept.
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    pdf = models.BinaryField(blank=True, default=b"")
+    csv = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-slot", "-pk"]
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        constraints = [models.UniqueConstraint(fields=["community", "slot"], name="digest_one_per_community_and_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.slot:%Y-%m-%d}"
+
+
+class DigestItem(models.Model):
+    """One signal in one digest (never in two), with its figures as they were when it was taken in."""
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="items")
+    signal = models.OneToOneField(Signal, on_delete=models.CASCADE, related_name="digest_item")
+    snapshot = models.JSONField(default=dict)
+    held_back = models.BooleanField(_("held back"), default=False)
+    held_back_reason = models.TextField(_("why it was held back"), blank=True)
+    held_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    held_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["digest", "pk"]
+        verbose_name = _("digest item")
+        verbose_name_plural = _("digest items")
+
+    def __str__(self) -> str:
+        return f"{self.digest_id}: {self.signal_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    UNCERTAIN = "uncertain", _("Uncertain: interrupted while sending; not sent again")
+    FAILED = "failed", _("Refused by the mail server")
+
+
+class DigestDelivery(models.Model):
+    """The outbox: one row per recipient of a digest. Claimed by a conditional update before a mail goes out."""
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="deliveries")
+    target_name = models.CharField(_("target"), max_length=150)
+    address = models.EmailField(_("address"))
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["digest", "target_name", "address"]
+        verbose_name = _("digest delivery")
+        verbose_name_plural = _("digest deliveries")
+        constraints = [models.UniqueConstraint(fields=["digest", "address"], name="delivery_one_per_address")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.digest_id} → {self.address}: {self.status}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
-from signals import escalation
+from signals import digests, escalation, outbox
 
 # A database that is briefly away: retried after ~5, 10, 20 … s (jittered, at most 300 s), six times.
 DATABASE_AWAY = (OperationalError, InterfaceError)
@@ -44,6 +44,44 @@ def signal_evaluate(signal_id: int) -> bool:
 def escalation_sweep(community_id: int | None = None) -> int:
     """On beat (every 15 minutes by default), and after a community changes its rule."""
     return escalation.escalation_sweep(community_id)
+
+
+
+@shared_task(
+    name="digests.compile_due",
+    ignore_result=True,
+    autoretry_for=DATABASE_AWAY,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def digests_compile_due() -> int:
+    """On beat every 5 minutes: the drafts of the slots that are due (once per community and slot)."""
+    return len(digests.digests_compile_due())
+
+
+@shared_task(
+    name="digests.send",
+    ignore_result=True,
+    autoretry_for=DATABASE_AWAY,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def digest_send(digest_id: int) -> int:
+    """After approval: mail each pending delivery of the digest (claimed one by one, at most once each)."""
+    return outbox.digest_send(digest_id)
+
+
+@shared_task(name="digests.outbox_sweep", ignore_result=True)
+def digests_outbox_sweep() -> int:
+    """On beat every 2 minutes: deliveries due for another try, interrupted ones marked uncertain."""
+    due = outbox.outbox_sweep()
+    for digest_id in due:
+        digest_send.delay(digest_id)
+    return len(due)
 
 
 def evaluate_after_commit(signal_id: int) -> None:

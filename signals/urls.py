@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signals import discussion_views, follows, home, moderation_views, views
+from signals import digest_views, discussion_views, follows, home, moderation_views, views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,6 +22,15 @@ urlpatterns = [
     path("signals/<int:pk>/messages/<int:message_pk>/", discussion_views.message_action, name="message_action"),
     path("signals/<int:pk>/messages/<int:message_pk>/edit/", discussion_views.message_edit, name="message_edit"),
     path("lessons/", views.lessons, name="lessons"),
+    path("digests/", digest_views.digest_list, name="digest_list"),
+    path("digests/<int:pk>/", digest_views.digest_detail, name="digest_detail"),
+    path("digests/<int:pk>/pdf", digest_views.digest_pdf, name="digest_pdf"),
+    path("digests/<int:pk>/csv", digest_views.digest_csv, name="digest_csv"),
+    path("digests/<int:pk>/approve/", digest_views.digest_approve, name="digest_approve"),
+    path("digests/<int:pk>/items/<int:item_pk>/hold/", digest_views.digest_hold_back, name="digest_hold_back"),
+    path("digests/<int:pk>/items/<int:item_pk>/include/", digest_views.digest_include, name="digest_include"),
+    path("digests/next/<slug:slug>/", digest_views.digest_preview, name="digest_preview"),
+    path("digests/compile/<slug:slug>/", digest_views.digest_compile_now, name="digest_compile_now"),
     path("moderation/", moderation_views.queue, name="moderation"),
     path("moderation/<str:kind>/<int:pk>/", moderation_views.queue_action, name="moderation_action"),
 ]

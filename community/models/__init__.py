@@ -1,6 +1,7 @@
 from community.models.audit import AppendOnlyError, AuditEntry, AuditEntryQuerySet
 from community.models.core import (
     Community,
+    DigestTarget,
     Language,
     Membership,
     Municipality,
@@ -8,9 +9,12 @@ from community.models.core import (
     OrganisationKind,
     Region,
     Role,
+    TargetKind,
     User,
     UserKind,
     UserManager,
+    Weekday,
+    addresses_in,
 )
 from community.models.joining import INVITATION_VALIDITY, Application, ApplicationStatus, Invitation
 from community.models.tokens import ApiToken
@@ -25,9 +29,13 @@ __all__ = [
     "AuditEntry",
     "AuditEntryQuerySet",
     "Community",
+    "DigestTarget",
     "Language",
     "Membership",
     "Municipality",
+    "TargetKind",
+    "Weekday",
+    "addresses_in",
     "Organisation",
     "OrganisationKind",
     "Region",

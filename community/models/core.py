@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -101,6 +102,16 @@ class Organisation(models.Model):
         return self.name
 
 
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
 class Community(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="communities", verbose_name=_("region"))
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -127,6 +138,16 @@ class Community(models.Model):
         default=True,
         help_text=_("People who are not a member can ask to join; a coordinator decides."),
     )
+    # The digest schedule (PRODUCT.md, "Digest reports"): a weekly slot, Europe/Amsterdam time.
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("digest day"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    digest_time = models.TimeField(_("digest time"), default=datetime.time(8, 0))
+    digest_approval = models.BooleanField(
+        _("digests need approval"),
+        default=True,
+        help_text=_("A coordinator reads and approves each draft before it is sent; off: drafts are sent at once."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -136,6 +157,48 @@ class Community(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TargetKind(models.TextChoices):
+    MINISTRY = "ministry", _("Ministry")
+    DIVOSA = "divosa", _("Divosa")
+    VNG = "vng", _("VNG")
+    COA = "coa", _("COA")
+    OTHER = "other", _("Other")
+
+
+class DigestTarget(models.Model):
+    """Who receives a community's sent digests. No code names a ministry: which one owns a subject changes."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="digest_targets", verbose_name=_("community")
+    )
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=TargetKind.choices, default=TargetKind.OTHER)
+    emails = models.TextField(_("email addresses"), help_text=_("One or more, separated by commas or new lines."))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("digest target")
+        verbose_name_plural = _("digest targets")
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="digest_target_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def addresses(self) -> list[str]:
+        return addresses_in(self.emails)
+
+
+def addresses_in(text: str) -> list[str]:
+    """The distinct addresses in a comma- or line-separated list, lower-cased, in order."""
+    seen: dict[str, None] = {}
+    for part in text.replace("\n", ",").replace(";", ",").split(","):
+        if part.strip():
+            seen.setdefault(part.strip().lower(), None)
+    return list(seen)
 
 
 class UserKind(models.TextChoices):

@@ -1,0 +1,66 @@
+"""Charts as server-rendered SVG that read without colour: every bar carries its label and number,
+bars are hatched rather than coloured, and each chart has a title and a description for screen readers.
+The pages and reports also give the same numbers as a table."""
+
+from __future__ import annotations
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+WIDTH = 640
+ROW = 26
+LABEL = 220
+PATTERN = (
+    '<defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#000" stroke-width="3"/></pattern></defs>'
+)
+
+
+def _frame(chart_id: str, title: str, description: str, width: int, height: int, body: str) -> SafeString:
+    return mark_safe(  # noqa: S308 -- every text inside is escaped above
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart">'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
+        f"{PATTERN.format(id=chart_id)}{body}</svg>"
+    )
+
+
+def _description(rows: list[tuple[str, int]]) -> str:
+    return "; ".join(f"{label}: {value}" for label, value in rows)
+
+
+def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> SafeString:
+    """Horizontal bars, one row each: label on the left, hatched bar, the number at its end."""
+    top = max((value for _label, value in rows), default=0) or 1
+    room = WIDTH - LABEL - 50
+    parts = []
+    for index, (label, value) in enumerate(rows):
+        y = index * ROW + 4
+        length = round(room * value / top)
+        parts.append(
+            f'<text x="{LABEL - 8}" y="{y + 15}" text-anchor="end" font-size="13">{escape(label)}</text>'
+            f'<rect x="{LABEL}" y="{y}" width="{max(length, 1)}" height="{ROW - 8}" '
+            f'fill="url(#{chart_id}-hatch)" stroke="#000"/>'
+            f'<text x="{LABEL + length + 6}" y="{y + 15}" font-size="13">{value}</text>'
+        )
+    return _frame(chart_id, title, _description(rows), WIDTH, max(len(rows), 1) * ROW + 8, "".join(parts))
+
+
+def column_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> SafeString:
+    """Vertical columns over time, each with its number above and its label below."""
+    height, base = 200, 160
+    top = max((value for _label, value in rows), default=0) or 1
+    step = (WIDTH - 20) / max(len(rows), 1)
+    parts = [f'<line x1="10" y1="{base}" x2="{WIDTH - 10}" y2="{base}" stroke="#000"/>']
+    for index, (label, value) in enumerate(rows):
+        x = 10 + index * step
+        tall = round((base - 30) * value / top)
+        middle = x + step / 2
+        parts.append(
+            f'<rect x="{x + 4:.1f}" y="{base - tall}" width="{step - 8:.1f}" height="{tall}" '
+            f'fill="url(#{chart_id}-hatch)" stroke="#000"/>'
+            f'<text x="{middle:.1f}" y="{base - tall - 4}" text-anchor="middle" font-size="12">{value}</text>'
+            f'<text x="{middle:.1f}" y="{base + 16}" text-anchor="middle" font-size="10">{escape(label)}</text>'
+        )
+    return _frame(chart_id, title, _description(rows), WIDTH, height, "".join(parts))

@@ -1,0 +1,338 @@
+"""Digest reports: compiled per community and scheduled slot, held back or approved by a coordinator, then sent.
+
+Safe to run twice or at once (ARCHITECTURE.md, the escalation pipeline): a
+digest is unique per community and slot, an item unique per signal, so a
+second compile of the same slot finds the first one's digest and no signal is
+ever in two digests. Approval renders the outputs once (``signals.reports``)
+and fills the outbox (``signals.outbox``), which sends each recipient at most
+one copy. When the outbox is done, the digest is ``sent`` and its signals
+``reported``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncWeek
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from community import permissions
+from community.models import Community, Membership, Role, User
+from notifications.models import Kind
+from notifications.services import Event, notify
+from signals.models import (
+    DeliveryStatus,
+    Digest,
+    DigestDelivery,
+    DigestItem,
+    DigestStatus,
+    EventKind,
+    Message,
+    Signal,
+    SignalEvent,
+    Status,
+)
+from signals.privacy import guard
+from signals.selectors import recognitions_per_municipality
+from signals.workflow import signal_transition
+
+logger = logging.getLogger(__name__)
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+TREND_WEEKS = 12
+KEY_POINTS = 3
+
+
+# --- The schedule ---------------------------------------------------------------------------------
+
+
+def slot_due(community: Community, now: datetime.datetime) -> datetime.datetime:
+    """The community's latest scheduled moment at or before ``now`` (its weekday and time, Amsterdam time)."""
+    local = now.astimezone(AMSTERDAM)
+    day = local.date() - datetime.timedelta(days=(local.weekday() - community.digest_weekday) % 7)
+    slot = datetime.datetime.combine(day, community.digest_time, tzinfo=AMSTERDAM)
+    if slot > local:
+        slot = datetime.datetime.combine(day - datetime.timedelta(days=7), community.digest_time, tzinfo=AMSTERDAM)
+    return slot
+
+
+def digests_compile_due(now: datetime.datetime | None = None) -> list[Digest]:
+    """On beat: each community's draft for its latest slot, where there is none yet and something to report."""
+    now = now or timezone.now()
+    compiled = []
+    for community in Community.objects.all():
+        slot = slot_due(community, now)
+        if slot < community.created_at:
+            continue
+        digest = digest_compile(community, slot)
+        if digest is not None:
+            compiled.append(digest)
+    return compiled
+
+
+# --- Compiling: a snapshot -----------------------------------------------------------------------
+
+
+def candidates(community: Community) -> list[Signal]:
+    """The escalated signals of the community that are in no digest yet, oldest escalation first."""
+    return list(
+        Signal.objects.filter(community=community, status=Status.ESCALATED, hidden=False, digest_item__isnull=True)
+        .select_related("community__region", "theme", "municipality")
+        .order_by("escalated_at", "pk")
+    )
+
+
+def held_back(community: Community, *, besides: Digest | None = None) -> list[DigestItem]:
+    """Signals left out of an earlier digest, still escalated: the next draft asks for a decision on them."""
+    items = DigestItem.objects.filter(signal__community=community, held_back=True, signal__status=Status.ESCALATED)
+    if besides is not None:
+        items = items.exclude(digest=besides)
+    return list(items.select_related("signal", "digest", "held_back_by").order_by("held_back_at", "pk"))
+
+
+def quoted_as(user: User | None, community: Community) -> str:
+    """Who said a key point, as a digest quotes it: role and municipality, never a name."""
+    if user is None:
+        return _("a former member")
+    if user.pseudonymous:
+        return (
+            _("a status holder in %(region)s") if user.is_status_holder else _("a professional in %(region)s")
+        ) % {"region": community.region.name}
+    if user.is_status_holder:
+        role = _("Status holder")
+    elif user.organisation is not None:
+        role = str(user.organisation.get_kind_display())
+    else:
+        role = _("Professional")
+    place = next((m.name for m in user.municipalities.all() if m.region_id == community.region_id), "")
+    return f"{role}, {place}" if place else role
+
+
+def snapshot_of(signal: Signal) -> dict[str, object]:
+    """What a digest keeps of a signal, as it is now, in the active language."""
+    community = signal.community
+    marked = Message.objects.filter(signal=signal, key_point=True, hidden=False, deleted_at=None)
+    messages = list(marked.order_by("-created_at")[:KEY_POINTS]) or list(
+        Message.objects.filter(signal=signal, hidden=False, deleted_at=None).order_by("-created_at")[:KEY_POINTS]
+    )
+    escalation = (
+        SignalEvent.objects.filter(signal=signal, kind=EventKind.TRANSITION, to_status=Status.ESCALATED)
+        .order_by("pk")
+        .first()
+    )
+    tried = signal.recognitions.filter(tried_locally=True).exclude(tried_locally_note="")
+    return {
+        "id": signal.pk,
+        "title": signal.title,
+        "description": signal.description,
+        "theme": signal.theme.slug,
+        "theme_name": signal.theme.name,
+        "municipality": signal.municipality.name,
+        "url": settings.SITE_URL + reverse("signal_detail", args=[signal.pk]),
+        "reported": signal.created_at.date().isoformat(),
+        "escalated": signal.escalated_at.date().isoformat() if signal.escalated_at else "",
+        "explanation": escalation.explanation if escalation else "",
+        "figures": {
+            "recognitions": signal.recognition_count,
+            "municipalities": signal.municipality_count,
+            "organisations": signal.organisation_count,
+            "status_holders": signal.status_holder_count,
+        },
+        "per_municipality": recognitions_per_municipality(signal),
+        "key_points": [
+            {"who": quoted_as(m.author, community), "text": m.body}
+            for m in sorted(messages, key=lambda m: m.created_at)
+        ],
+        "solutions": [note for note in tried.order_by("created_at").values_list("tried_locally_note", flat=True)],
+    }
+
+
+def community_figures(community: Community, slot: datetime.datetime) -> dict[str, object]:
+    """Community-wide figures for the charts: new signals per week over the last 12 weeks before the slot."""
+    start = (slot.astimezone(AMSTERDAM) - datetime.timedelta(weeks=TREND_WEEKS)).date()
+    start -= datetime.timedelta(days=start.weekday())
+    weeks = {start + datetime.timedelta(weeks=n): 0 for n in range(TREND_WEEKS + 1)}
+    rows = (
+        Signal.objects.filter(community=community, created_at__gte=start, created_at__lte=slot)
+        .exclude(status=Status.MERGED)
+        .annotate(week=TruncWeek("created_at", tzinfo=AMSTERDAM))
+        .values("week")
+        .annotate(count=Count("pk"))
+    )
+    for row in rows:
+        week = row["week"].date() if isinstance(row["week"], datetime.datetime) else row["week"]
+        if week in weeks:
+            weeks[week] += row["count"]
+    return {"trend": [[week.isoformat(), count] for week, count in sorted(weeks.items())][-TREND_WEEKS:]}
+
+
+def _title(community: Community, slot: datetime.datetime) -> str:
+    return f"{community.name}, {slot.astimezone(AMSTERDAM).date().isoformat()}"
+
+
+def _coordinators(community: Community, *, liaisons: bool = False) -> set[int]:
+    roles = [Role.COORDINATOR, Role.LIAISON] if liaisons else [Role.COORDINATOR]
+    return set(
+        Membership.objects.filter(community=community, role__in=roles, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _tell(digest: Digest, detail: object, recipients: Iterable[int], actor: User | None = None) -> None:
+    notify(
+        Event(
+            kind=Kind.DIGEST,
+            community=digest.community,
+            subject_key=f"digest:{digest.pk}",
+            url=reverse("digest_detail", args=[digest.pk]),
+            title=_title(digest.community, digest.slot),
+            actor=actor,
+            detail=detail,  # type: ignore[arg-type]
+        ),
+        recipients,
+    )
+
+
+def digest_compile(community: Community, slot: datetime.datetime) -> Digest | None:
+    """The draft for ``slot``: the escalated signals in no digest yet. None when the slot has its digest
+    already (compiled now or by another worker) or there is nothing to report or decide."""
+    with transaction.atomic():
+        signals = candidates(community)
+        if not signals and not held_back(community):
+            return None
+        try:
+            with transaction.atomic():
+                digest = Digest.objects.create(
+                    community=community,
+                    slot=slot,
+                    language=community.language,
+                    figures=community_figures(community, slot),
+                )
+        except IntegrityError:
+            return None  # this slot's digest exists (another worker, another tick)
+        with translation.override(community.language):
+            items = [DigestItem(digest=digest, signal=signal, snapshot=snapshot_of(signal)) for signal in signals]
+        # A signal another digest took meanwhile (a "compile now" beside beat) stays there.
+        DigestItem.objects.bulk_create(items, ignore_conflicts=True)
+        logger.info("digest %s compiled for community %s (%s signals)", digest.pk, community.pk, len(items))
+        _tell(digest, gettext_lazy("a draft awaits your approval"), _coordinators(community))
+        if not community.digest_approval:
+            digest_approve(actor=None, digest=digest)
+    return digest
+
+
+# --- Deciding on a draft -------------------------------------------------------------------------
+
+
+def _draft(digest_id: int) -> Digest:
+    digest = Digest.objects.select_for_update(of=("self",)).select_related("community__region").get(pk=digest_id)
+    if digest.status != DigestStatus.DRAFT:
+        raise ValidationError(_("This digest is no longer a draft."), code="not_a_draft")
+    return digest
+
+
+@transaction.atomic
+def item_hold_back(*, actor: User, item: DigestItem, reason: str) -> DigestItem:
+    """Leave a signal out of this draft, with a reason its followers can read; it stays escalated."""
+    digest = _draft(item.digest_id)
+    if not permissions.may_approve_digests(actor, digest.community):
+        raise PermissionDenied
+    if not reason.strip():
+        raise ValidationError(_("Say why."), code="reason_required")
+    guard(reason)
+    DigestItem.objects.filter(pk=item.pk, digest=digest).update(
+        held_back=True, held_back_reason=reason.strip(), held_back_by=actor, held_back_at=timezone.now()
+    )
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
+def item_include(*, actor: User, item: DigestItem, digest: Digest) -> DigestItem:
+    """Take a signal into this draft: one held back here, or (with fresh figures) one held back from an earlier
+    digest. The item moves, so the signal is still in one digest only."""
+    draft = _draft(digest.pk)
+    if not permissions.may_approve_digests(actor, draft.community):
+        raise PermissionDenied
+    locked = DigestItem.objects.select_for_update().select_related("signal__community__region").get(pk=item.pk)
+    if locked.signal.community_id != draft.community_id or not locked.held_back:
+        raise ValidationError(_("This signal is not held back."), code="not_held_back")
+    if locked.signal.status != Status.ESCALATED:
+        raise ValidationError(_("This signal is no longer escalated."), code="not_escalated")
+    fields = {"digest": draft, "held_back": False, "held_back_reason": "", "held_back_by": None, "held_back_at": None}
+    if locked.digest_id != draft.pk:
+        with translation.override(draft.language):
+            fields["snapshot"] = snapshot_of(locked.signal)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
+    return locked
+
+
+def digest_approve(*, actor: User | None, digest: Digest) -> Digest:
+    """Approve a draft (``actor=None``: the community switched approval off): render the outputs once, fill the
+    outbox, and send after commit."""
+    from signals import reports, tasks  # reports renders templates; tasks imports this module
+
+    with transaction.atomic():
+        locked = _draft(digest.pk)
+        if actor is not None and not permissions.may_approve_digests(actor, locked.community):
+            raise PermissionDenied
+        locked.html, locked.text, locked.pdf, locked.csv = reports.render_final(locked)
+        locked.status, locked.approved_at, locked.approved_by = DigestStatus.APPROVED, timezone.now(), actor
+        locked.save(update_fields=["html", "text", "pdf", "csv", "status", "approved_at", "approved_by"])
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "knooppunt.local"
+        deliveries = [
+            DigestDelivery(
+                digest=locked,
+                target_name=target.name,
+                address=address,
+                message_id=f"<digest.{locked.pk}.{uuid.uuid4().hex}@{domain}>",
+            )
+            for target in locked.community.digest_targets.all()
+            for address in target.addresses
+        ]
+        DigestDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)  # one address in two targets: once
+        logger.info("digest %s approved; %s deliveries", locked.pk, len(deliveries))
+        transaction.on_commit(lambda: tasks.digest_send.delay(locked.pk), robust=True)
+    return locked
+
+
+def digest_finish(digest_id: int) -> bool:
+    """Once no delivery is waiting or being sent: the digest is ``sent`` and its signals ``reported``
+    (exactly once: a conditional update claims the change). Returns whether this call finished it."""
+    with transaction.atomic():
+        busy = DigestDelivery.objects.filter(
+            digest_id=digest_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+        )
+        if busy.exists():
+            return False
+        claimed = Digest.objects.filter(pk=digest_id, status=DigestStatus.APPROVED).update(
+            status=DigestStatus.SENT, sent_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        digest = Digest.objects.select_related("community").get(pk=digest_id)
+        for signal in Signal.objects.filter(
+            digest_item__digest=digest, digest_item__held_back=False, status=Status.ESCALATED
+        ):
+            signal_transition(actor=None, signal=signal, to=Status.REPORTED)
+        _tell(digest, gettext_lazy("sent to the targets"), _coordinators(digest.community, liaisons=True))
+    logger.info("digest %s sent", digest_id)
+    return True
+
+
+def included(digest: Digest) -> list[DigestItem]:
+    return list(digest.items.filter(held_back=False).order_by("pk"))
