@@ -10,7 +10,7 @@ from rest_framework import serializers
 from community.models import Community, Language, Municipality, Region, UserKind
 from community.people import public_name
 from notifications.models import Kind
-from signals.models import Outcome, Signal, Status, Theme
+from signals.models import DigestStatus, Outcome, Signal, Status, Theme
 from signals.rules import Counters, Rule, escalation_progress
 
 
@@ -215,3 +215,37 @@ class NotificationSerializer(serializers.Serializer[Any]):
 
 class UnreadSerializer(serializers.Serializer[Any]):
     unread = serializers.IntegerField()
+
+
+class CountsSnapshotSerializer(serializers.Serializer[Any]):
+    recognitions = serializers.IntegerField()
+    municipalities = serializers.IntegerField()
+    organisations = serializers.IntegerField()
+    status_holders = serializers.IntegerField()
+
+
+class DigestSignalSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    theme = serializers.CharField(help_text="The theme's slug.")
+    municipality = serializers.CharField()
+    figures = CountsSnapshotSerializer()
+    explanation = serializers.CharField(help_text="Why it was escalated, in the digest's language.")
+    url = serializers.URLField()
+
+
+class DigestSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    community = serializers.CharField(help_text="The community's slug.")
+    slot = serializers.DateTimeField(help_text="The scheduled moment it was compiled for.")
+    status = serializers.ChoiceField(choices=DigestStatus.choices)
+    language = serializers.CharField()
+    created = serializers.DateTimeField()
+    approved = serializers.DateTimeField(allow_null=True)
+    sent = serializers.DateTimeField(allow_null=True)
+    signals = DigestSignalSerializer(many=True, help_text="The signals in it (not those held back).")
+    held_back = serializers.ListField(
+        child=serializers.DictField(), help_text="Drafts, for coordinators: the signals left out, with the reason."
+    )
+    pdf = serializers.URLField(help_text="The PDF (rendered once, at approval).")
+    csv = serializers.URLField(help_text="The CSV (formula-like cells neutralised).")

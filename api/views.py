@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from api.serializers import (
     CommunitySerializer,
+    DigestSerializer,
     ErrorSerializer,
     MessageCreateSerializer,
     MessageSerializer,
@@ -36,8 +38,8 @@ from community.models import Community, Municipality, User, UserKind
 from notifications import services as notifications
 from notifications.models import Kind, Notification
 from notifications.realtime import notification_payload, unread_counts
-from signals import discussion, selectors, services
-from signals.models import Signal, Status, Theme
+from signals import digests, discussion, selectors, services
+from signals.models import Digest, Signal, Status, Theme
 from signals.realtime import message_payload
 from signals.workflow import signal_transition
 
@@ -444,3 +446,73 @@ class NotificationReadAllView(APIView):
         user = _user(request)
         notifications.notifications_read_all(user=user)
         return Response({"unread": unread_counts([user.pk]).get(user.pk, 0)})
+
+
+def _digest_payload(request: Request, digest: Digest, *, deciding: bool) -> dict[str, Any]:
+    items = list(digest.items.order_by("pk"))
+    return {
+        "id": digest.pk,
+        "community": digest.community.slug,
+        "slot": digest.slot,
+        "status": digest.status,
+        "language": digest.language,
+        "created": digest.created_at,
+        "approved": digest.approved_at,
+        "sent": digest.sent_at,
+        "signals": [
+            {
+                key: item.snapshot[key]
+                for key in ("id", "title", "theme", "municipality", "figures", "explanation", "url")
+            }
+            for item in items
+            if not item.held_back
+        ],
+        "held_back": [
+            {"id": item.signal_id, "title": item.snapshot["title"], "reason": item.held_back_reason}
+            for item in items
+            if item.held_back and deciding
+        ],
+        "pdf": request.build_absolute_uri(reverse("digest_pdf", args=[digest.pk])),
+        "csv": request.build_absolute_uri(reverse("digest_csv", args=[digest.pk])),
+    }
+
+
+class DigestListView(APIView):
+    @extend_schema(
+        operation_id="digests_list",
+        parameters=[
+            OpenApiParameter("community", str, description="A community's slug."),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="At most 100."),
+        ],
+        responses={200: DigestSerializer(many=True), **{c: ERRORS[c] for c in (400, 401)}},
+        description="Digest reports of your communities, newest first: sent ones for everyone in the community, "
+        "drafts and approved ones for its coordinators.",
+    )
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        rows = digests.digests_visible_to(user).prefetch_related("items").order_by("-slot", "-pk")
+        community = request.query_params.get("community", "")
+        if community:
+            rows = rows.filter(community__slug=community)
+        pages = Pages()
+        page = pages.paginate_queryset(rows, request, self)
+        coordinating = {c.pk for c in {d.community for d in page} if permissions.may_approve_digests(user, c)}
+        return pages.get_paginated_response(
+            [_digest_payload(request, d, deciding=d.community_id in coordinating) for d in page]
+        )
+
+
+class DigestDetailView(APIView):
+    @extend_schema(
+        operation_id="digests_retrieve",
+        responses={200: DigestSerializer, **{c: ERRORS[c] for c in (401, 404)}},
+        description="One digest report (404 if it is not yours to see).",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        digest = Digest.objects.select_related("community__region").filter(pk=pk).first()
+        if digest is None or not digests.may_see(user, digest):
+            raise Http404
+        deciding = permissions.may_approve_digests(user, digest.community)
+        return Response(_digest_payload(request, digest, deciding=deciding))

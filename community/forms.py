@@ -3,10 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Application, Community, Language, Municipality, Organisation, Role, User, UserKind
+from community.models import (
+    Application,
+    Community,
+    Language,
+    Municipality,
+    Organisation,
+    Role,
+    TargetKind,
+    User,
+    UserKind,
+    Weekday,
+    addresses_in,
+)
 from community.services import user_signup_complete
 
 
@@ -121,6 +135,17 @@ class CommunitySettingsForm(forms.Form):
         required=False,
         help_text=_("People who are not a member can ask to join; a coordinator decides."),
     )
+    digest_weekday = forms.TypedChoiceField(label=_("Digest: day of the week"), choices=Weekday.choices, coerce=int)
+    digest_time = forms.TimeField(
+        label=_("Digest: time"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("Amsterdam time. The escalated signals are compiled into a draft at this moment each week."),
+    )
+    digest_approval = forms.BooleanField(
+        label=_("Digests need a coordinator's approval"),
+        required=False,
+        help_text=_("Off: each draft is approved and sent at once."),
+    )
 
     @classmethod
     def initial_for(cls, community: Community) -> dict[str, Any]:
@@ -133,3 +158,28 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("For example the script or system that will use it."),
     )
+
+
+class DigestTargetForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150, help_text=_("For example the ministry or team concerned."))
+    kind = forms.ChoiceField(label=_("Kind"), choices=TargetKind.choices)
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("One or more, separated by commas or new lines."),
+    )
+
+    def clean_emails(self) -> str:
+        addresses = addresses_in(self.cleaned_data["emails"])
+        if not addresses:
+            raise forms.ValidationError(_("Give at least one email address."), code="required")
+        validate = EmailValidator()
+        for address in addresses:
+            try:
+                validate(address)
+            except ValidationError:
+                raise forms.ValidationError(
+                    _("“%(address)s” is not an email address."), code="invalid", params={"address": address}
+                ) from None
+        return ", ".join(addresses)

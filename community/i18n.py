@@ -32,10 +32,12 @@ SOURCE_PACKAGES = ("community", "notifications", "signals", "api")
 TEMPLATE_DIRS = ("templates",)
 
 # Words that stay the same in every language: names of the product and of organisations.
-PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa"})
+PROPER_NOUNS = frozenset({"Knooppunt", "VluchtelingenWerk", "Divosa", "COA", "VNG"})
 # Loanwords that are the ordinary word in that language too (keep this list short).
 SAME_WORD = {
-    "nl": frozenset({"Account", "Community", "community", "Moderator", "Open", "Professional", "status", "Status"})
+    "nl": frozenset(
+        {"Account", "Community", "community", "Link", "Moderator", "Open", "Professional", "status", "Status"}
+    )
 }
 
 KEYWORDS = {

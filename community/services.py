@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.dispatch import Signal
 
 from community.audit import audit_record
-from community.models import Community, Language, Municipality, Organisation, User, UserKind
+from community.models import Community, DigestTarget, Language, Municipality, Organisation, User, UserKind
 from community.permissions import may_manage_settings
 
 
@@ -124,6 +125,9 @@ COMMUNITY_SETTINGS = (
     "language",
     "open_for_applications",
     *ESCALATION_RULE,
+    "digest_weekday",
+    "digest_time",
+    "digest_approval",
 )
 
 
@@ -136,13 +140,13 @@ def community_settings_update(*, actor: User, community: Community, **values: An
     if unknown:
         raise TypeError(f"not community settings: {', '.join(sorted(unknown))}")
     changed = {
-        name: {"before": getattr(community, name), "after": value}
+        name: {"before": _plain(getattr(community, name)), "after": _plain(value)}
         for name, value in values.items()
         if getattr(community, name) != value
     }
     if changed:
-        for name, change in changed.items():
-            setattr(community, name, change["after"])
+        for name in changed:
+            setattr(community, name, values[name])
         community.full_clean()
         community.save(update_fields=list(changed))
         audit_record(
@@ -151,3 +155,41 @@ def community_settings_update(*, actor: User, community: Community, **values: An
     if changed.keys() & set(ESCALATION_RULE):
         transaction.on_commit(lambda: escalation_rule_changed.send(sender=Community, community=community), robust=True)
     return community
+
+
+def _plain(value: Any) -> Any:
+    """A setting's value as the audit log's JSON keeps it (times as "08:00")."""
+    return value.strftime("%H:%M") if isinstance(value, datetime.time) else value
+
+
+@transaction.atomic
+def digest_target_add(*, actor: User, community: Community, name: str, kind: str, emails: str) -> DigestTarget:
+    """A recipient of the community's digests (the ministry concerned, Divosa, VNG, COA …); audited."""
+    if not may_manage_settings(actor, community):
+        raise PermissionDenied
+    target = DigestTarget(community=community, name=name.strip(), kind=kind, emails=emails)
+    target.full_clean()
+    target.save()
+    audit_record(
+        actor=actor,
+        action="community.digest_target_added",
+        subject=community,
+        community=community,
+        data={"name": target.name, "kind": kind, "emails": target.addresses},
+    )
+    return target
+
+
+@transaction.atomic
+def digest_target_remove(*, actor: User, target: DigestTarget) -> None:
+    community = target.community
+    if not may_manage_settings(actor, community):
+        raise PermissionDenied
+    audit_record(
+        actor=actor,
+        action="community.digest_target_removed",
+        subject=community,
+        community=community,
+        data={"name": target.name, "emails": target.addresses},
+    )
+    target.delete()

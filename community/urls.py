@@ -27,6 +27,12 @@ urlpatterns = [
     path("communities/<slug:slug>/members/<int:pk>/role/", members.member_role, name="community_member_role"),
     path("communities/<slug:slug>/members/<int:pk>/remove/", members.member_remove, name="community_member_remove"),
     path("communities/<slug:slug>/settings/", members.community_settings, name="community_settings"),
+    path("communities/<slug:slug>/settings/targets/", members.digest_target_new, name="digest_target_new"),
+    path(
+        "communities/<slug:slug>/settings/targets/<int:pk>/delete/",
+        members.digest_target_delete,
+        name="digest_target_delete",
+    ),
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/tokens/", account.api_token_new, name="api_token_new"),
     path("settings/tokens/<int:pk>/revoke/", account.api_token_delete, name="api_token_revoke"),

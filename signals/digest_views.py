@@ -26,16 +26,9 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def may_see(user: User, digest: Digest) -> bool:
-    """Drafts and approved digests: coordinators. Sent ones: everyone in the community (liaisons too)."""
-    if digest.status == DigestStatus.SENT:
-        return permissions.may_view_sent_digests(user, digest.community)
-    return permissions.may_view_digest_drafts(user, digest.community)
-
-
 def access_digest(user: User, pk: int) -> Digest:
     digest = Digest.objects.select_related("community__region").filter(pk=pk).first()
-    if digest is None or not may_see(user, digest):
+    if digest is None or not digests.may_see(user, digest):
         raise Http404
     return digest
 
@@ -48,16 +41,10 @@ def _coordinated(user: User, slug: str) -> Community:
 def digest_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     standings = memberships_of(user)
-    communities = [membership.community for membership, _standing in standings]
-    # The same rule as may_view_digest_drafts / may_view_sent_digests, from the standings already read.
-    drafts_of = [m.community_id for m, standing in standings if standing.effective in permissions.COORDINATORS]
-    sent_of = [m.community_id for m, standing in standings if standing.effective in permissions.ANY_ROLE]
-    visible = Digest.objects.filter(community_id__in=drafts_of) | Digest.objects.filter(
-        community_id__in=sent_of, status=DigestStatus.SENT
-    )
+    coordinated = [m.community for m, standing in standings if standing.effective in permissions.COORDINATORS]
     context = {
-        "digests": visible.select_related("community").order_by("-slot", "-pk")[:200],
-        "coordinated": [c for c in communities if c.pk in drafts_of],
+        "digests": digests.digests_visible_to(user).order_by("-slot", "-pk")[:200],
+        "coordinated": coordinated,
         "debug": settings.DEBUG,
     }
     return render(request, "digests/list.html", context)

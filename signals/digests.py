@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from community import permissions
 from community.models import Community, Membership, Role, User
+from community.selectors import memberships_of
 from notifications.models import Kind
 from notifications.services import Event, notify
 from signals.models import (
@@ -52,6 +53,26 @@ logger = logging.getLogger(__name__)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TREND_WEEKS = 12
 KEY_POINTS = 3
+
+
+# --- Who sees which digest -------------------------------------------------------------------------
+
+
+def may_see(user: User, digest: Digest) -> bool:
+    """Drafts and approved digests: coordinators. Sent ones: everyone in the community (liaisons too)."""
+    if digest.status == DigestStatus.SENT:
+        return permissions.may_view_sent_digests(user, digest.community)
+    return permissions.may_view_digest_drafts(user, digest.community)
+
+
+def digests_visible_to(user: User) -> QuerySet[Digest]:
+    """The same rule as ``may_see`` for all the person's communities, in one query."""
+    standings = memberships_of(user)
+    drafts_of = [m.community_id for m, standing in standings if standing.effective in permissions.COORDINATORS]
+    sent_of = [m.community_id for m, standing in standings if standing.effective in permissions.ANY_ROLE]
+    return Digest.objects.filter(
+        Q(community_id__in=drafts_of) | Q(community_id__in=sent_of, status=DigestStatus.SENT)
+    ).select_related("community__region")
 
 
 # --- The schedule ---------------------------------------------------------------------------------
@@ -106,9 +127,9 @@ def quoted_as(user: User | None, community: Community) -> str:
     if user is None:
         return _("a former member")
     if user.pseudonymous:
-        return (
-            _("a status holder in %(region)s") if user.is_status_holder else _("a professional in %(region)s")
-        ) % {"region": community.region.name}
+        return (_("a status holder in %(region)s") if user.is_status_holder else _("a professional in %(region)s")) % {
+            "region": community.region.name
+        }
     if user.is_status_holder:
         role = _("Status holder")
     elif user.organisation is not None:
@@ -154,7 +175,7 @@ def snapshot_of(signal: Signal) -> dict[str, object]:
             {"who": quoted_as(m.author, community), "text": m.body}
             for m in sorted(messages, key=lambda m: m.created_at)
         ],
-        "solutions": [note for note in tried.order_by("created_at").values_list("tried_locally_note", flat=True)],
+        "solutions": list(tried.order_by("created_at").values_list("tried_locally_note", flat=True)),
     }
 
 

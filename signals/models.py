@@ -466,7 +466,9 @@ class DigestDelivery(models.Model):
     target_name = models.CharField(_("target"), max_length=150)
     address = models.EmailField(_("address"))
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
-    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -77,7 +77,9 @@ def delivery_send(delivery_id: int) -> DeliveryStatus | None:
         mine.update(status=DeliveryStatus.FAILED, last_error=outcome.error)
         logger.warning("digest delivery %s refused: %s", delivery_id, outcome.error)
         return DeliveryStatus.FAILED
-    mine.update(status=DeliveryStatus.PENDING, next_attempt_at=now + backoff(delivery.attempts), last_error=outcome.error)
+    mine.update(
+        status=DeliveryStatus.PENDING, next_attempt_at=now + backoff(delivery.attempts), last_error=outcome.error
+    )
     return DeliveryStatus.PENDING
 
 
@@ -103,7 +105,7 @@ def outbox_sweep() -> list[int]:
     due = approved.filter(
         deliveries__status=DeliveryStatus.PENDING, deliveries__next_attempt_at__lte=timezone.now()
     ).values_list("pk", flat=True)
-    idle = approved.exclude(
-        deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
-    ).values_list("pk", flat=True)
+    idle = approved.exclude(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]).values_list(
+        "pk", flat=True
+    )
     return sorted(set(due) | set(idle))

@@ -8,8 +8,8 @@ import datetime
 import io
 from collections import Counter
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -75,7 +75,10 @@ class Report:
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
     def trend(self) -> list[tuple[str, int]]:
-        return [(datetime.date.fromisoformat(week).strftime("%d-%m"), count) for week, count in self.figures.get("trend", [])]
+        return [
+            (datetime.date.fromisoformat(week).strftime("%d-%m"), count)
+            for week, count in self.figures.get("trend", [])
+        ]
 
     def charts(self) -> dict[str, tuple[SafeString, list[tuple[str, int]]]]:
         """Each chart with the numbers it shows (for the table beside it)."""
@@ -119,10 +122,11 @@ def render_text(report: Report) -> str:
 
 
 def render_pdf(report: Report, html: str | None = None) -> bytes:
-    from weasyprint import CSS, HTML  # imported when needed: it loads Pango
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]  # imported when needed: it loads Pango
 
     stylesheet = finders.find("css/digest-print.css")
-    assert isinstance(stylesheet, str), "static/css/digest-print.css is missing"
+    if not isinstance(stylesheet, str):
+        raise FileNotFoundError("static/css/digest-print.css")
     with translation.override(report.language):
         document = render_to_string(
             "digests/pdf.html", {"report": report, "body": SafeString(html or render_html(report))}
@@ -154,9 +158,19 @@ def render_csv(report: Report) -> str:
             writer.writerow(
                 neutralised(cell)
                 for cell in (
-                    s["id"], s["title"], s["theme_name"], s["municipality"], s["reported"], s["escalated"],
-                    figures["recognitions"], figures["municipalities"], figures["organisations"],
-                    figures["status_holders"], s["description"], s["explanation"], s["url"],
+                    s["id"],
+                    s["title"],
+                    s["theme_name"],
+                    s["municipality"],
+                    s["reported"],
+                    s["escalated"],
+                    figures["recognitions"],
+                    figures["municipalities"],
+                    figures["organisations"],
+                    figures["status_holders"],
+                    s["description"],
+                    s["explanation"],
+                    s["url"],
                 )  # fmt: skip
             )
     return out.getvalue()

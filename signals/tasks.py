@@ -46,7 +46,6 @@ def escalation_sweep(community_id: int | None = None) -> int:
     return escalation.escalation_sweep(community_id)
 
 
-
 @shared_task(
     name="digests.compile_due",
     ignore_result=True,

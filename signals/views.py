@@ -30,7 +30,7 @@ from signals.forms import (
     SignalForm,
     TransitionForm,
 )
-from signals.models import Follow, Message, Outcome, Recognition, Signal, Status
+from signals.models import DigestItem, Follow, Message, Outcome, Recognition, Signal, Status
 from signals.privacy import PersonalDataFound
 from signals.search import search, similar_signals
 from signals.workflow import moves_available, signal_transition
@@ -90,6 +90,12 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         "events": events,
         "error": error,
         "lesson": getattr(signal, "lesson", None),
+        # Left out of a digest by a coordinator: its followers see why (PRODUCT.md, digest reports).
+        "held_back": (
+            DigestItem.objects.filter(signal=signal, held_back=True).select_related("digest").first()
+            if signal.status == Status.ESCALATED
+            else None
+        ),
         "recognised": Recognition.objects.filter(signal=signal, user=user).exists(),
         "following": Follow.objects.filter(signal=signal, user=user).exists(),
         "may_follow": permissions.may_follow(user, community),

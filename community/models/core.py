@@ -139,9 +139,7 @@ class Community(models.Model):
         help_text=_("People who are not a member can ask to join; a coordinator decides."),
     )
     # The digest schedule (PRODUCT.md, "Digest reports"): a weekly slot, Europe/Amsterdam time.
-    digest_weekday = models.PositiveSmallIntegerField(
-        _("digest day"), choices=Weekday.choices, default=Weekday.MONDAY
-    )
+    digest_weekday = models.PositiveSmallIntegerField(_("digest day"), choices=Weekday.choices, default=Weekday.MONDAY)
     digest_time = models.TimeField(_("digest time"), default=datetime.time(8, 0))
     digest_approval = models.BooleanField(
         _("digests need approval"),

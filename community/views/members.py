@@ -12,13 +12,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from community.forms import CommunitySettingsForm, DecisionForm, InvitationForm, ReasonForm, RoleForm
+from community.forms import (
+    CommunitySettingsForm,
+    DecisionForm,
+    DigestTargetForm,
+    InvitationForm,
+    ReasonForm,
+    RoleForm,
+)
 from community.joining import application_decide, invitation_create, invitation_revoke
 from community.memberships import membership_change_role, membership_remove
-from community.models import Application, Invitation, Membership, Role, User
+from community.models import Application, Community, DigestTarget, Invitation, Membership, Role, User
 from community.permissions import access_community, may_manage_members, may_manage_settings
 from community.selectors import members_of, open_invitations, pending_applications
-from community.services import community_settings_update
+from community.services import community_settings_update, digest_target_add, digest_target_remove
 
 
 def _actor(request: HttpRequest) -> User:
@@ -149,4 +156,42 @@ def community_settings(request: HttpRequest, slug: str) -> HttpResponse:
         community_settings_update(actor=_actor(request), community=community, **form.cleaned_data)
         messages.success(request, _("The settings were saved."))
         return redirect("community_settings", slug=slug)
-    return render(request, "community/settings.html", {"community": community, "form": form})
+    return _settings_page(request, community, form, DigestTargetForm())
+
+
+def _settings_page(
+    request: HttpRequest, community: Community, form: CommunitySettingsForm, target_form: DigestTargetForm
+) -> HttpResponse:
+    context = {
+        "community": community,
+        "form": form,
+        "target_form": target_form,
+        "targets": list(community.digest_targets.all()),
+    }
+    return render(request, "community/settings.html", context, status=400 if target_form.errors else 200)
+
+
+@require_POST
+@login_required
+def digest_target_new(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_settings)
+    target_form = DigestTargetForm(request.POST)
+    if target_form.is_valid():
+        try:
+            digest_target_add(actor=_actor(request), community=community, **target_form.cleaned_data)
+        except ValidationError as error:
+            target_form.add_error("name", error.messages[0])
+        else:
+            messages.success(request, _("The target was added."))
+            return redirect("community_settings", slug=slug)
+    settings_form = CommunitySettingsForm(initial=CommunitySettingsForm.initial_for(community))
+    return _settings_page(request, community, settings_form, target_form)
+
+
+@require_POST
+@login_required
+def digest_target_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_manage_settings)
+    digest_target_remove(actor=_actor(request), target=get_object_or_404(DigestTarget, pk=pk, community=community))
+    messages.success(request, _("The target was removed."))
+    return redirect("community_settings", slug=slug)
