@@ -21,6 +21,7 @@ from community.models import (
     Application,
     ApplicationStatus,
     Community,
+    DigestTarget,
     Language,
     Membership,
     Municipality,
@@ -28,6 +29,7 @@ from community.models import (
     OrganisationKind,
     Region,
     Role,
+    TargetKind,
     User,
     UserKind,
 )
@@ -98,6 +100,14 @@ PEOPLE = [
 ]  # fmt: skip
 
 
+# Who receives the demo community's sent digests (make run prints their mails in its console).
+TARGETS = [
+    ("Ministerie van SZW, directie Samenleving en Integratie", TargetKind.MINISTRY, "inburgering@szw.knooppunt.test"),
+    ("Divosa", TargetKind.DIVOSA, "signalen@divosa.knooppunt.test"),
+    ("VNG, team Asiel en Integratie", TargetKind.VNG, "asiel@vng.knooppunt.test, integratie@vng.knooppunt.test"),
+]
+
+
 @transaction.atomic
 def seed_demo() -> Community:
     region = Region.objects.get(slug="hart-van-brabant")  # loaded by migration 0002
@@ -153,6 +163,10 @@ def seed_demo() -> Community:
                 status=ApplicationStatus.PENDING,
                 message="Ik ben de nieuwe klantmanager inburgering in Dongen en wil graag meedoen.",
             )
+    for target, target_kind, emails in TARGETS:
+        DigestTarget.objects.get_or_create(
+            community=community, name=target, defaults={"kind": target_kind, "emails": emails}
+        )
     return community
 
 

@@ -184,8 +184,9 @@ def community_figures(community: Community, slot: datetime.datetime) -> dict[str
     start = (slot.astimezone(AMSTERDAM) - datetime.timedelta(weeks=TREND_WEEKS)).date()
     start -= datetime.timedelta(days=start.weekday())
     weeks = {start + datetime.timedelta(weeks=n): 0 for n in range(TREND_WEEKS + 1)}
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=AMSTERDAM)
     rows = (
-        Signal.objects.filter(community=community, created_at__gte=start, created_at__lte=slot)
+        Signal.objects.filter(community=community, created_at__gte=since, created_at__lte=slot)
         .exclude(status=Status.MERGED)
         .annotate(week=TruncWeek("created_at", tzinfo=AMSTERDAM))
         .values("week")

@@ -20,7 +20,7 @@ from django.db import connection
 
 from community.models import Community, Municipality, Role, User, UserKind
 from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
-from tests.servers import worker_redis_url
+from tests.servers import Mailbox, smtp_server, worker_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -172,3 +172,15 @@ def server_env(django_db_setup: None, django_db_blocker: object) -> dict[str, st
         name = connection.settings_dict["NAME"]
     base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
     return {"DATABASE_URL": f"{base}/{name}"}
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[Mailbox]:
+    """Django sends through a real SMTP server on a free loopback port for this test."""
+    with smtp_server() as (mailbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10
+        yield mailbox

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import socket
@@ -9,11 +11,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -170,3 +173,49 @@ def publishing_to(broker_url: str) -> Iterator[None]:
     finally:
         pools.reset()  # closes this test's broker connections; the next publish opens new ones
         reconnect(before)
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server accepted; ``refuse`` holds addresses it answers 550 for (a hard failure)."""
+
+    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for recipients, message in self.received if address in recipients]
+
+
+@contextmanager
+def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port; yields what it received and its port."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = mailbox or Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def wait_until(done: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll ``done`` every 50 ms; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)

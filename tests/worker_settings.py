@@ -1,9 +1,10 @@
-"""Settings for the Celery worker of the crash test (DJANGO_SETTINGS_MODULE=tests.worker_settings).
+"""Settings for the Celery workers of the crash tests (DJANGO_SETTINGS_MODULE=tests.worker_settings).
 
 Production keeps a task a killed worker had taken for 900 s before the broker
 hands it out again (community/settings.py). Here it is 5 s, and the restarted
 worker looks for such tasks every second, so the test waits seconds, not 15
-minutes, for the same recovery.
+minutes, for the same recovery. Likewise a digest delivery left "sending" by the
+killed worker counts as interrupted after 2 s instead of 900 s.
 """
 
 from community.settings import *  # noqa: F403
@@ -16,3 +17,4 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     "unacked_mutex_expire": 10,
 }
+DIGEST_SENDING_STALE_SECONDS = 2

@@ -140,9 +140,17 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
         "min_organisations": 2,
         "min_status_holder_recognitions": 1,
     }
+    schedule = {"digest_weekday": 2, "digest_time": "07:15", "digest_approval": "on"}
     response = client.post(
         url,
-        {"name": "CoP Hart van Brabant", "description": "Samen", "language": "en", "open_for_applications": "", **rule},
+        {
+            "name": "CoP Hart van Brabant",
+            "description": "Samen",
+            "language": "en",
+            "open_for_applications": "",
+            **rule,
+            **schedule,
+        },
     )
     assert response.status_code == 302
     community.refresh_from_db()
@@ -160,6 +168,8 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
     entry = AuditEntry.objects.get(action="community.settings_changed")
     assert entry.data["language"] == {"before": "nl", "after": "en"}
     assert entry.data["min_recognitions"] == {"before": 10, "after": 12}
+    assert entry.data["digest_time"] == {"before": "08:00", "after": "07:15"}
+    assert (community.digest_weekday, community.digest_approval) == (2, True)
     assert client.post(url, {"name": "", "language": "xx"}).status_code == 200  # errors shown, nothing saved
     community.refresh_from_db()
     assert community.name == "CoP Hart van Brabant"

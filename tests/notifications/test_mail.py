@@ -20,7 +20,8 @@ from notifications.models import Frequency, Kind, MailStatus, Notification
 from notifications.services import preferences_of, preferences_set
 from notifications.texts import text_of
 from tests.factories import UserFactory
-from tests.notifications.conftest import Mailbox, Tell
+from tests.notifications.conftest import Tell
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.django_db
 

@@ -25,20 +25,12 @@ from signals.services import recognition_add, signal_follow
 from signals.tasks import escalation_sweep
 from tests.browser import Watch, chromium, signed_in
 from tests.factories import MembershipFactory, UserFactory, session_key
-from tests.servers import app_server, celery_worker, private_redis, publishing_to
+from tests.servers import app_server, celery_worker, private_redis, publishing_to, wait_until
 from tests.signals.conftest import MakeMember
 
 pytestmark = [pytest.mark.real_workers, pytest.mark.django_db(transaction=True)]
 
 SWEEP = "signals.escalation_sweep"
-
-
-def wait_until(done: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
 
 
 def escalated() -> int:
