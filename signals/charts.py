@@ -9,7 +9,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
 ROW = 26
-LABEL = 220
+LABEL = 250
+LABEL_CHARACTERS = 32  # longer labels are shortened in the chart; the description and the table have them whole
 PATTERN = (
     '<defs><pattern id="{id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
     'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
@@ -30,6 +31,10 @@ def _description(rows: list[tuple[str, int]]) -> str:
     return "; ".join(f"{label}: {value}" for label, value in rows)
 
 
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARACTERS else label[: LABEL_CHARACTERS - 1].rstrip() + "…"
+
+
 def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> SafeString:
     """Horizontal bars, one row each: label on the left, hatched bar, the number at its end."""
     top = max((value for _label, value in rows), default=0) or 1
@@ -39,7 +44,7 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> SafeStr
         y = index * ROW + 4
         length = round(room * value / top)
         parts.append(
-            f'<text x="{LABEL - 8}" y="{y + 15}" text-anchor="end" font-size="13">{escape(label)}</text>'
+            f'<text x="{LABEL - 8}" y="{y + 15}" text-anchor="end" font-size="13">{escape(_short(label))}</text>'
             f'<rect x="{LABEL}" y="{y}" width="{max(length, 1)}" height="{ROW - 8}" '
             f'fill="url(#{chart_id}-hatch)" stroke="#000"/>'
             f'<text x="{LABEL + length + 6}" y="{y + 15}" font-size="13">{value}</text>'
