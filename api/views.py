@@ -449,7 +449,7 @@ class NotificationReadAllView(APIView):
 
 
 def _digest_payload(request: Request, digest: Digest, *, deciding: bool) -> dict[str, Any]:
-    items = list(digest.items.order_by("pk"))
+    items = sorted(digest.items.all(), key=lambda item: item.pk)  # prefetched for lists
     return {
         "id": digest.pk,
         "community": digest.community.slug,

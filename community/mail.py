@@ -63,22 +63,25 @@ def mail_compose(
 
 @dataclass(frozen=True)
 class Outcome:
-    """How sending one message went. ``hard``: the address itself was refused (SMTP 5xx)."""
+    """How sending one message went. ``hard``: the address itself was refused (SMTP 5xx). ``unknown``: the
+    connection broke (or anything else went wrong) while the message was being handed over, so the server
+    may have accepted it; a sender that must never send twice treats it as perhaps sent."""
 
     message: EmailMultiAlternatives
     sent: bool
     hard: bool = False
     error: str = ""
+    unknown: bool = False
 
 
-def _outcome(message: EmailMultiAlternatives, error: Exception) -> Outcome:
+def _outcome(message: EmailMultiAlternatives, error: BaseException, *, handing_over: bool = False) -> Outcome:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in error.recipients.values()]
         return Outcome(message, sent=False, hard=all(code >= 500 for code in codes), error=str(error.recipients))
-    if isinstance(error, smtplib.SMTPResponseException):
+    if isinstance(error, smtplib.SMTPResponseException):  # the server answered no: it did not take it
         detail = f"{error.smtp_code} {error.smtp_error!r}"
         return Outcome(message, sent=False, hard=error.smtp_code >= 500, error=detail)
-    return Outcome(message, sent=False, error=f"{type(error).__name__}: {error}")
+    return Outcome(message, sent=False, error=f"{type(error).__name__}: {error}", unknown=handing_over)
 
 
 def mails_send(messages: Sequence[EmailMultiAlternatives]) -> list[Outcome]:
@@ -101,12 +104,12 @@ def mails_send(messages: Sequence[EmailMultiAlternatives]) -> list[Outcome]:
             try:
                 message.send()
             except (smtplib.SMTPServerDisconnected, ConnectionError) as error:
-                outcomes.append(_outcome(message, error))
+                outcomes.append(_outcome(message, error, handing_over=True))
                 connection.close()  # the next message gets a fresh connection
                 connection.open()
             except Exception as error:
                 logger.warning("could not send %r to %s: %s", message.subject, message.to, error)
-                outcomes.append(_outcome(message, error))
+                outcomes.append(_outcome(message, error, handing_over=True))
             else:
                 outcomes.append(Outcome(message, sent=True))
     except Exception as error:  # reconnecting failed: what is left was not sent

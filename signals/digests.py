@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import uuid
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from community import permissions
 from community.models import Community, Membership, Role, User
+from community.people import public_name
 from community.selectors import memberships_of
 from notifications.models import Kind
 from notifications.services import Event, notify
@@ -53,6 +55,8 @@ logger = logging.getLogger(__name__)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TREND_WEEKS = 12
 KEY_POINTS = 3
+# How long after its moment a slot may still be compiled (beat or a worker away for a while).
+COMPILE_GRACE = datetime.timedelta(hours=12)
 
 
 # --- Who sees which digest -------------------------------------------------------------------------
@@ -89,14 +93,19 @@ def slot_due(community: Community, now: datetime.datetime) -> datetime.datetime:
 
 
 def digests_compile_due(now: datetime.datetime | None = None) -> list[Digest]:
-    """On beat: each community's draft for its latest slot, where there is none yet and something to report."""
+    """On beat: each community's draft for its slot, if the slot passed less than COMPILE_GRACE ago and has no
+    digest yet. A signal escalated days after a slot waits for the next one, whatever beat does meanwhile."""
     now = now or timezone.now()
     compiled = []
     for community in Community.objects.all():
         slot = slot_due(community, now)
-        if slot < community.created_at:
+        if slot < community.created_at or now - slot > COMPILE_GRACE:
             continue
-        digest = digest_compile(community, slot)
+        try:
+            digest = digest_compile(community, slot)
+        except Exception:  # one community's trouble must not keep the others' digests back
+            logger.exception("compiling the digest of community %s failed", community.pk)
+            continue
         if digest is not None:
             compiled.append(digest)
     return compiled
@@ -140,13 +149,27 @@ def quoted_as(user: User | None, community: Community) -> str:
     return f"{role}, {place}" if place else role
 
 
+def without_names(message: Message, community: Community) -> str:
+    """The message's text with each @mention of a person replaced by how a digest quotes them."""
+    text = message.body
+    for mention in message.mentions.all():
+        quoted = quoted_as(mention.user, community)
+        for name in {mention.user.display_name, public_name(mention.user, community)}:
+            if name:
+                text = re.sub("@" + re.escape(name), "@(" + quoted + ")", text, flags=re.IGNORECASE)
+    return text
+
+
 def snapshot_of(signal: Signal) -> dict[str, object]:
     """What a digest keeps of a signal, as it is now, in the active language."""
     community = signal.community
-    marked = Message.objects.filter(signal=signal, key_point=True, hidden=False, deleted_at=None)
-    messages = list(marked.order_by("-created_at")[:KEY_POINTS]) or list(
-        Message.objects.filter(signal=signal, hidden=False, deleted_at=None).order_by("-created_at")[:KEY_POINTS]
+    shown = (
+        Message.objects.filter(signal=signal, hidden=False, deleted_at=None)
+        .select_related("author__organisation")
+        .prefetch_related("author__municipalities", "mentions__user__organisation", "mentions__user__municipalities")
+        .order_by("-created_at")
     )
+    messages = list(shown.filter(key_point=True)[:KEY_POINTS]) or list(shown[:KEY_POINTS])
     escalation = (
         SignalEvent.objects.filter(signal=signal, kind=EventKind.TRANSITION, to_status=Status.ESCALATED)
         .order_by("pk")
@@ -172,7 +195,7 @@ def snapshot_of(signal: Signal) -> dict[str, object]:
         },
         "per_municipality": recognitions_per_municipality(signal),
         "key_points": [
-            {"who": quoted_as(m.author, community), "text": m.body}
+            {"message": m.pk, "who": quoted_as(m.author, community), "text": without_names(m, community)}
             for m in sorted(messages, key=lambda m: m.created_at)
         ],
         "solutions": list(tried.order_by("created_at").values_list("tried_locally_note", flat=True)),
@@ -249,8 +272,10 @@ def digest_compile(community: Community, slot: datetime.datetime) -> Digest | No
         # A signal another digest took meanwhile (a "compile now" beside beat) stays there.
         DigestItem.objects.bulk_create(items, ignore_conflicts=True)
         logger.info("digest %s compiled for community %s (%s signals)", digest.pk, community.pk, len(items))
-        _tell(digest, gettext_lazy("a draft awaits your approval"), _coordinators(community))
-        if not community.digest_approval:
+        if community.digest_approval or not digest.items.exists() or not community.digest_targets.exists():
+            # Approval switched off still leaves a draft with nothing to send, or no one to send it to.
+            _tell(digest, gettext_lazy("a draft awaits your approval"), _coordinators(community))
+        else:
             digest_approve(actor=None, digest=digest)
     return digest
 
@@ -293,6 +318,8 @@ def item_include(*, actor: User, item: DigestItem, digest: Digest) -> DigestItem
         raise ValidationError(_("This signal is not held back."), code="not_held_back")
     if locked.signal.status != Status.ESCALATED:
         raise ValidationError(_("This signal is no longer escalated."), code="not_escalated")
+    if locked.signal.hidden:
+        raise ValidationError(_("This signal is hidden by a moderator."), code="hidden")
     fields = {"digest": draft, "held_back": False, "held_back_reason": "", "held_back_by": None, "held_back_at": None}
     if locked.digest_id != draft.pk:
         with translation.override(draft.language):
@@ -312,6 +339,12 @@ def digest_approve(*, actor: User | None, digest: Digest) -> Digest:
         locked = _draft(digest.pk)
         if actor is not None and not permissions.may_approve_digests(actor, locked.community):
             raise PermissionDenied
+        if not locked.community.digest_targets.exists():
+            raise ValidationError(
+                _("Add a target on the community's settings page first: nobody would receive this digest."),
+                code="no_targets",
+            )
+        _withdraw_hidden(locked)
         locked.html, locked.text, locked.pdf, locked.csv = reports.render_final(locked)
         locked.status, locked.approved_at, locked.approved_by = DigestStatus.APPROVED, timezone.now(), actor
         locked.save(update_fields=["html", "text", "pdf", "csv", "status", "approved_at", "approved_by"])
@@ -330,6 +363,30 @@ def digest_approve(*, actor: User | None, digest: Digest) -> Digest:
         logger.info("digest %s approved; %s deliveries", locked.pk, len(deliveries))
         transaction.on_commit(lambda: tasks.digest_send.delay(locked.pk), robust=True)
     return locked
+
+
+def _withdraw_hidden(digest: Digest) -> None:
+    """What moderators hid after the draft was compiled is not sent: hidden signals are held back (with that
+    reason), and key points whose message was hidden or deleted leave the snapshot."""
+    now = timezone.now()
+    with translation.override(digest.language):
+        reason = _("Hidden by a moderator after the draft was compiled.")
+    digest.items.filter(held_back=False, signal__hidden=True).update(
+        held_back=True, held_back_reason=reason, held_back_at=now
+    )
+    items = list(digest.items.filter(held_back=False))
+    quoted = {point["message"] for item in items for point in item.snapshot.get("key_points", []) if "message" in point}
+    gone = set(
+        Message.objects.filter(pk__in=quoted)
+        .filter(Q(hidden=True) | Q(deleted_at__isnull=False))
+        .values_list("pk", flat=True)
+    )
+    for item in items:
+        points = item.snapshot.get("key_points", [])
+        kept = [point for point in points if point.get("message") not in gone]
+        if len(kept) != len(points):
+            item.snapshot = {**item.snapshot, "key_points": kept}
+            item.save(update_fields=["snapshot"])
 
 
 def digest_finish(digest_id: int) -> bool:

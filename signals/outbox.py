@@ -55,31 +55,38 @@ def _message(delivery: DigestDelivery, digest: Digest):  # type: ignore[no-untyp
     )
     name = f"knooppunt-digest-{digest.pk}"
     message.attach(f"{name}.pdf", bytes(digest.pdf), "application/pdf")
-    message.attach(f"{name}.csv", digest.csv, "text/csv")
+    # A byte-order mark, so spreadsheet programs read the UTF-8 (Arabic, accents) as UTF-8.
+    message.attach(f"{name}.csv", "\ufeff" + digest.csv, "text/csv")
     return message
 
 
 def delivery_send(delivery_id: int) -> DeliveryStatus | None:
-    """Claim one pending delivery and mail it; None when it was not pending (sent, claimed elsewhere, gone)."""
+    """Claim one due delivery and mail it; None when it was not due (sent, claimed elsewhere, waiting, gone)."""
+    delivery = DigestDelivery.objects.select_related("digest__community").filter(pk=delivery_id).first()
+    if delivery is None:
+        return None
+    message = _message(delivery, delivery.digest)  # built before the claim: a failure here sends nothing
     now = timezone.now()
-    claimed = DigestDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
+    claimed = DigestDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return None
-    delivery = DigestDelivery.objects.select_related("digest__community").get(pk=delivery_id)
-    [outcome] = mails_send([_message(delivery, delivery.digest)])
+    [outcome] = mails_send([message])
     mine = DigestDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.SENDING)
     if outcome.sent:
         mine.update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
         return DeliveryStatus.SENT
-    if outcome.hard or delivery.attempts >= MAX_ATTEMPTS:
+    if outcome.unknown:  # the server may have it: never send it again
+        mine.update(status=DeliveryStatus.UNCERTAIN, last_error=outcome.error)
+        logger.warning("digest delivery %s interrupted: %s", delivery_id, outcome.error)
+        return DeliveryStatus.UNCERTAIN
+    attempts = delivery.attempts + 1
+    if outcome.hard or attempts >= MAX_ATTEMPTS:
         mine.update(status=DeliveryStatus.FAILED, last_error=outcome.error)
         logger.warning("digest delivery %s refused: %s", delivery_id, outcome.error)
         return DeliveryStatus.FAILED
-    mine.update(
-        status=DeliveryStatus.PENDING, next_attempt_at=now + backoff(delivery.attempts), last_error=outcome.error
-    )
+    mine.update(status=DeliveryStatus.PENDING, next_attempt_at=now + backoff(attempts), last_error=outcome.error)
     return DeliveryStatus.PENDING
 
 

@@ -177,10 +177,12 @@ def publishing_to(broker_url: str) -> Iterator[None]:
 
 @dataclass
 class Mailbox:
-    """What the SMTP server accepted; ``refuse`` holds addresses it answers 550 for (a hard failure)."""
+    """What the SMTP server accepted; ``refuse`` holds addresses it answers 550 for (a hard failure),
+    ``hang_up`` those whose message it keeps but then drops the connection instead of answering."""
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    hang_up: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -191,6 +193,9 @@ class Mailbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append((list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        if self.hang_up.intersection(envelope.rcpt_tos):
+            # The server keeps the message but the line drops before it says so: the sender cannot know.
+            server.transport.close()
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

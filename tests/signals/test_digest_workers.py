@@ -59,6 +59,17 @@ def escalated(community: Community, coordinator: User, housing: Theme) -> Callab
     return make
 
 
+def scheduled_a_minute_ago(community: Community) -> None:
+    """The community's weekly slot was a minute ago (beat compiles a slot only shortly after its moment)."""
+    moment = (timezone.now() - datetime.timedelta(minutes=1)).astimezone(digests.AMSTERDAM)
+    Community.objects.filter(pk=community.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=30),
+        digest_weekday=moment.weekday(),
+        digest_time=moment.time().replace(second=0, microsecond=0),
+    )
+    community.refresh_from_db()
+
+
 def test_compiled_by_a_worker_approved_and_mailed_with_pdf_and_csv_to_each_recipient(
     mail_env: tuple[dict[str, str], Mailbox],
     community: Community,
@@ -66,7 +77,7 @@ def test_compiled_by_a_worker_approved_and_mailed_with_pdf_and_csv_to_each_recip
     escalated: Callable[[list[str]], list[Signal]],
 ) -> None:
     env, mailbox = mail_env
-    Community.objects.filter(pk=community.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    scheduled_a_minute_ago(community)
     DigestTarget.objects.create(community=community, name="Ministerie", emails="szw@example.org, bz@example.org")
     DigestTarget.objects.create(community=community, name="Divosa", kind="divosa", emails="divosa@example.org")
     kept, formula, held = escalated(["Wachtlijst woningen", "=1+2 rekent mee", "Nog even navragen"])
@@ -116,7 +127,7 @@ def test_two_beat_ticks_for_the_same_slot_on_two_workers_make_one_digest_with_ea
     escalated: Callable[[list[str]], list[Signal]],
 ) -> None:
     env, _mailbox = mail_env
-    Community.objects.filter(pk=community.pk).update(created_at=timezone.now() - datetime.timedelta(days=30))
+    scheduled_a_minute_ago(community)
     signals = escalated([f"Knelpunt {n}" for n in range(60)])
     name = uuid.uuid4().hex[:6]
     with celery_worker(env, f"a-{name}") as first, celery_worker(env, f"b-{name}") as second:

@@ -162,6 +162,7 @@ def test_with_approval_switched_off_a_draft_is_approved_and_sent_at_once(
 
 def test_a_held_back_signal_stays_escalated_is_explained_to_followers_and_comes_back_in_the_next_draft(
     client: Client,
+    targets: list[str],
     community: Community,
     escalate: Callable[..., Signal],
     coordinator: User,
@@ -206,7 +207,7 @@ def test_a_held_back_signal_stays_escalated_is_explained_to_followers_and_comes_
 
 
 def test_approval_renders_html_text_pdf_and_csv_once_with_formula_cells_neutralised(
-    community: Community, escalate: Callable[..., Signal], coordinator: User
+    community: Community, escalate: Callable[..., Signal], coordinator: User, targets: list[str]
 ) -> None:
     escalate("Wachtlijst woningen")
     escalate('=HYPERLINK("http://evil.example";"klik")')
@@ -297,6 +298,8 @@ def test_sending_mails_each_recipient_once_with_pdf_and_csv_and_reports_the_sign
         [message] = smtp.to(address)
         assert message["Message-ID"] == deliveries[address].message_id
         assert message["Subject"].endswith("Rapportage van CoP HvB, 16 november 2026")
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "<h1>Rapportage van CoP HvB" in html and "&lt;" not in html  # the report, not its escaped source
         names = sorted(part.get_filename() for part in message.iter_attachments())
         assert names == [f"knooppunt-digest-{digest.pk}.csv", f"knooppunt-digest-{digest.pk}.pdf"]
     signal.refresh_from_db()
@@ -366,6 +369,7 @@ def test_a_delivery_interrupted_while_sending_becomes_uncertain_and_is_never_sen
 
 def test_who_sees_which_digest_on_pages_and_in_the_api(
     client: Client,
+    targets: list[str],
     community: Community,
     escalate: Callable[..., Signal],
     coordinator: User,
@@ -402,6 +406,7 @@ def test_who_sees_which_digest_on_pages_and_in_the_api(
 
 def test_a_coordinator_previews_holds_back_and_approves_on_the_pages(
     client: Client,
+    targets: list[str],
     community: Community,
     escalate: Callable[..., Signal],
     coordinator: User,
@@ -483,3 +488,89 @@ def test_coordinators_set_the_schedule_and_the_targets(
     client.force_login(coordinator)
     client.post(reverse("digest_target_delete", args=[community.slug, target.pk]))
     assert not DigestTarget.objects.exists()
+
+
+def test_a_slot_is_compiled_only_shortly_after_its_moment(
+    community: Community, escalate: Callable[..., Signal]
+) -> None:
+    escalate("Wachtlijst woningen")
+    Community.objects.filter(pk=community.pk).update(created_at=SLOT - datetime.timedelta(days=60))
+    assert digests.digests_compile_due(SLOT + datetime.timedelta(days=2)) == []  # Wednesday: wait for Monday
+    [digest] = digests.digests_compile_due(SLOT + datetime.timedelta(minutes=5))
+    assert digest.slot == SLOT
+    assert digests.digests_compile_due(SLOT + datetime.timedelta(minutes=10)) == []
+
+
+def test_mentioned_names_are_replaced_in_quoted_key_points(
+    community: Community, escalate: Callable[..., Signal], make_member: MakeMember
+) -> None:
+    signal = escalate("Wachtlijst woningen")
+    make_member("GM0867", organisation="Gemeente Waalwijk", display_name="Wendy Waalwijk")
+    author = make_member("GM0784", display_name="Anton Auteur")
+    message_post(actor=author, signal=signal, body="Vraag het @Wendy Waalwijk, zij kent de regeling.")
+    digest = digests.digest_compile(community, SLOT)
+    assert digest is not None
+    [point] = digest.items.get().snapshot["key_points"]
+    assert point["text"] == "Vraag het @(VluchtelingenWerk, Waalwijk), zij kent de regeling."
+
+
+def test_what_moderators_hid_after_compiling_is_not_sent(
+    community: Community,
+    escalate: Callable[..., Signal],
+    coordinator: User,
+    targets: list[str],
+    make_member: MakeMember,
+) -> None:
+    from signals.discussion import message_set_hidden
+    from signals.services import signal_hide
+
+    kept, hidden = escalate("Wachtlijst woningen"), escalate("Bevat een naam")
+    message, _new = message_post(actor=make_member("GM0867"), signal=kept, body="Geheim detail over een gezin.")
+    digest = digests.digest_compile(community, SLOT)
+    assert digest is not None
+    signal_hide(actor=coordinator, signal=hidden, reason="Noemt een persoon.")
+    message_set_hidden(actor=coordinator, message=message, hidden=True, reason="Te herleidbaar.")
+    with pytest.raises(ValidationError):  # a hidden signal cannot be taken back in
+        digests.item_include(actor=coordinator, item=digest.items.get(signal=hidden), digest=digest)
+    digests.digest_approve(actor=coordinator, digest=digest)
+    digest.refresh_from_db()
+    assert "Bevat een naam" not in digest.html and "Geheim detail" not in digest.html
+    assert "Geheim detail" not in digest.text and "Bevat een naam" not in digest.csv
+    item = digest.items.get(signal=hidden)
+    assert (
+        item.held_back and item.held_back_reason == "Verborgen door een moderator nadat het concept was samengesteld."
+    )
+
+
+def test_a_digest_without_targets_is_not_approved(
+    community: Community, escalate: Callable[..., Signal], coordinator: User
+) -> None:
+    escalate("Wachtlijst woningen")
+    community.digest_approval = False  # switched off, but there is no one to send to: it waits as a draft
+    community.save()
+    digest = digests.digest_compile(community, SLOT)
+    assert digest is not None and digest.status == DigestStatus.DRAFT
+    with pytest.raises(ValidationError) as error:
+        digests.digest_approve(actor=coordinator, digest=digest)
+    assert error.value.code == "no_targets"
+
+
+def test_a_connection_dropped_while_handing_over_a_mail_makes_it_uncertain_not_retried(
+    community: Community,
+    escalate: Callable[..., Signal],
+    coordinator: User,
+    targets: list[str],
+    smtp: Mailbox,
+) -> None:
+    escalate("Wachtlijst woningen")
+    digest = digests.digest_compile(community, SLOT)
+    assert digest is not None
+    smtp.hang_up.add("szw@example.org")
+    digests.digest_approve(actor=coordinator, digest=digest)
+    outbox.digest_send(digest.pk)
+    statuses = dict(DigestDelivery.objects.values_list("address", "status"))
+    assert statuses == {"szw@example.org": DeliveryStatus.UNCERTAIN, "vng@example.org": DeliveryStatus.SENT}
+    assert len(smtp.to("szw@example.org")) == 1  # the server had it: sending again would be a second copy
+    DigestDelivery.objects.update(next_attempt_at=timezone.now())
+    outbox.digest_send(digest.pk)
+    assert len(smtp.to("szw@example.org")) == 1
