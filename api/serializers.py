@@ -175,6 +175,14 @@ class TransitionSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, default="", allow_blank=True)
     lesson = serializers.CharField(max_length=8000, required=False, default="", allow_blank=True)
+    on_behalf_of = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="With `to: answered` (the answer is in `reason`): on whose behalf, e.g. "
+        "“the ministry of SZW, via the regional coordinator”.",
+    )
 
 
 class MessageSerializer(serializers.Serializer[Any]):

@@ -287,8 +287,19 @@ class TransitionView(APIView):
                 "Escalate", request_only=True, value={"to": "escalated", "reason": "Speelt in vier gemeenten."}
             ),
             OpenApiExample("Close", request_only=True, value={"to": "closed", "outcome": "solved"}),
+            OpenApiExample(
+                "Record an answer",
+                request_only=True,
+                value={
+                    "to": "answered",
+                    "reason": "De regeling wordt per 1 januari aangepast.",
+                    "on_behalf_of": "Ministerie van SZW, via de regiocoördinator",
+                },
+            ),
         ],
-        description="Move the signal, with the same rules and roles as on its page.",
+        description="Move the signal, with the same rules and roles as on its page. An answer is recorded with "
+        "this move too: `to: answered`, the answer in `reason` and on whose behalf in `on_behalf_of` "
+        "(coordinators and liaisons, on a reported signal).",
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _user(request)
@@ -301,6 +312,7 @@ class TransitionView(APIView):
             reason=data["reason"],
             outcome=data["outcome"],
             lesson=data["lesson"],
+            on_behalf_of=data["on_behalf_of"],
         )
         return Response(_signal_data(user, pk))
 

@@ -107,6 +107,7 @@ class TransitionForm(forms.Form):
         label=_("Reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=[("", "—"), *Outcome.choices], required=False)
+    on_behalf_of = forms.CharField(label=_("On whose behalf"), required=False, max_length=200)
     lesson = forms.CharField(
         label=_("How was it solved? (the lesson for other municipalities)"),
         required=False,

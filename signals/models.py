@@ -484,3 +484,24 @@ class DigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest_id} → {self.address}: {self.status}"
+
+
+class Answer(models.Model):
+    """What came back from The Hague (or wherever the signal went): recorded on the signal by a coordinator or a
+    liaison, saying on whose behalf ("the ministry of SZW, via the regional coordinator")."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(_("answer"), max_length=8000)
+    on_behalf_of = models.CharField(_("on behalf of"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return f"{self.signal_id}: {self.on_behalf_of}"

@@ -108,7 +108,7 @@ def status_changed(signal: Signal, *, actor: User | None, to: Status) -> None:
                 "user_id", flat=True
             )
         )
-    kind = Kind.ESCALATED if to == Status.ESCALATED else Kind.STATUS
+    kind = {Status.ESCALATED: Kind.ESCALATED, Status.ANSWERED: Kind.ANSWER}.get(to, Kind.STATUS)
     notify(_event(signal, kind, actor, detail=Status(to).label), who_may_see(signal, people))
 
 

@@ -78,6 +78,10 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Statuses a signal with an answer can have (the others cannot have one yet).
+ANSWERABLE = frozenset({Status.ANSWERED, Status.CLOSED})
+
+
 def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> dict[str, Any]:
     user = _user(request)
     community = signal.community
@@ -90,6 +94,7 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         "events": events,
         "error": error,
         "lesson": getattr(signal, "lesson", None),
+        "answers": list(signal.answers.select_related("recorded_by")) if signal.status in ANSWERABLE else [],
         # Left out of a digest by a coordinator: its followers see why (PRODUCT.md, digest reports).
         "held_back": (
             DigestItem.objects.filter(signal=signal, held_back=True).select_related("digest").first()
@@ -201,6 +206,7 @@ def signal_move(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
             outcome=data["outcome"],
             lesson=data["lesson"],
+            on_behalf_of=data["on_behalf_of"],
         )
     except ValidationError as error:  # not a move from here, something missing, or personal data in the text
         messages.error(request, error.messages[0])

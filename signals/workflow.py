@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.models import Community, User
 from signals import recipients
-from signals.models import EventKind, Lesson, Outcome, Signal, SignalEvent, Status
+from signals.models import Answer, EventKind, Lesson, Outcome, Signal, SignalEvent, Status
 from signals.privacy import guard
 from signals.realtime import signal_changed
 from signals.rules import Counters, Rule, figures_of
@@ -40,6 +40,8 @@ class Move:
     needs_reason: bool = False
     needs_outcome: bool = False
     needs_lesson: bool = False
+    needs_answer: bool = False
+    """The reason is the answer that came back; on whose behalf it is given is required too."""
 
 
 S = Status
@@ -48,7 +50,7 @@ MOVES: tuple[Move, ...] = (
     Move(frozenset({S.RESOLVED_LOCALLY}), S.OPEN, permissions.may_change_status, by_system=True, needs_reason=True),
     Move(frozenset({S.OPEN}), S.ESCALATED, permissions.may_escalate, by_system=True, needs_reason=True),
     Move(frozenset({S.ESCALATED}), S.REPORTED, None, by_system=True),
-    Move(frozenset({S.REPORTED}), S.ANSWERED, permissions.may_record_answers, needs_reason=True),
+    Move(frozenset({S.REPORTED}), S.ANSWERED, permissions.may_record_answers, needs_reason=True, needs_answer=True),
     Move(frozenset({S.ANSWERED}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
     Move(frozenset({S.OPEN, S.RESOLVED_LOCALLY}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
 )
@@ -71,7 +73,14 @@ def moves_available(user: User, signal: Signal) -> list[Move]:
     ]
 
 
-def _require(move: Move, *, reason: str, outcome: str, lesson: str, by_rule: bool) -> None:
+def _require(move: Move, *, reason: str, outcome: str, lesson: str, by_rule: bool, on_behalf_of: str) -> None:
+    if move.needs_answer and not reason.strip():
+        raise TransitionError(_("Write down the answer."), code="answer_required")
+    if move.needs_answer and not on_behalf_of.strip():
+        raise TransitionError(
+            _("Say on whose behalf the answer is given (for example: the ministry, via the regional coordinator)."),
+            code="on_behalf_of_required",
+        )
     if move.needs_reason and not reason.strip() and not by_rule:
         raise TransitionError(_("Say why."), code="reason_required")
     if move.needs_outcome and outcome not in Outcome.values:
@@ -92,6 +101,7 @@ def signal_transition(
     outcome: str = "",
     lesson: str = "",
     rule: tuple[Counters, Rule] | None = None,
+    on_behalf_of: str = "",
 ) -> Signal:
     """Move ``signal`` to ``to``; ``actor=None`` is the system (rule, digest, check-back).
 
@@ -118,9 +128,9 @@ def signal_transition(
             raise PermissionDenied("only a person makes this move")
     elif move.may is None or not move.may(actor, locked.community):
         raise PermissionDenied
-    _require(move, reason=reason, outcome=outcome, lesson=lesson, by_rule=rule is not None)
-    # Reasons and lessons are published on the timeline and in the library, which are never edited.
-    guard(reason, lesson)
+    _require(move, reason=reason, outcome=outcome, lesson=lesson, by_rule=rule is not None, on_behalf_of=on_behalf_of)
+    # Reasons, answers and lessons are published on the timeline and in the library, which are never edited.
+    guard(reason, lesson, on_behalf_of)
 
     source = locked.status
     locked.status = to
@@ -137,6 +147,14 @@ def signal_transition(
         locked.reported_at = locked.last_activity_at
         fields.append("reported_at")
     locked.save(update_fields=fields)
+    if move.needs_answer:
+        Answer.objects.create(
+            signal=locked,
+            text=reason.strip(),
+            on_behalf_of=on_behalf_of.strip()[:200],
+            recorded_by=actor,
+            created_at=locked.last_activity_at,
+        )
     if move.needs_lesson:
         Lesson.objects.update_or_create(
             signal=locked, defaults={"text": lesson.strip(), "author": actor, "created_at": locked.last_activity_at}

@@ -132,7 +132,7 @@ def test_liaisons_read_and_answer_reported_signals(api_as: Any, signal: Signal) 
     signal_transition(actor=None, signal=signal, to=Status.REPORTED)
     liaison = api_as(Role.LIAISON)
     assert liaison.get(f"{API}/signals/{signal.pk}/").status_code == 200
-    answer = {"to": "answered", "reason": "Het ministerie past de regeling aan."}
+    answer = {"to": "answered", "reason": "Het ministerie past de regeling aan.", "on_behalf_of": "SZW"}
     response = liaison.post(f"{API}/signals/{signal.pk}/transitions/", answer, format="json")
     assert response.status_code == 200 and response.json()["status"] == "answered"
     assert liaison.post(f"{API}/signals/{signal.pk}/recognitions/", {}, format="json").status_code == 403

@@ -62,7 +62,10 @@ def test_each_move_for_each_actor(
             signal = another()  # escalation is permanent: each actor tries a signal never escalated
         put(signal, source)
         events_before = SignalEvent.objects.filter(signal=signal).count()
-        attempt = {"actor": actor, "signal": signal, "to": target, "reason": "r", "outcome": "solved", "lesson": "l"}
+        attempt = {
+            "actor": actor, "signal": signal, "to": target, "reason": "r", "outcome": "solved", "lesson": "l",
+            "on_behalf_of": "the ministry",
+        }  # fmt: skip
         rule = LIFECYCLE.get((source, target))
         if rule is None:
             with pytest.raises(TransitionError) as error:
