@@ -146,6 +146,18 @@ class CommunitySettingsForm(forms.Form):
         required=False,
         help_text=_("Off: each draft is approved and sent at once."),
     )
+    checkback_weeks = forms.IntegerField(
+        label=_("Check-back: ask again after this many weeks"),
+        min_value=1,
+        max_value=52,
+        help_text=_("After a signal is solved locally, its reporter and recognisers are asked: still a problem?"),
+    )
+    checkback_min_yes = forms.IntegerField(
+        label=_("Check-back: reopen with at least this many “still a problem” answers"), min_value=1, max_value=1000
+    )
+    checkback_yes_percent = forms.IntegerField(
+        label=_("Check-back: and at least this share of the answers (%)"), min_value=1, max_value=100
+    )
 
     @classmethod
     def initial_for(cls, community: Community) -> dict[str, Any]:

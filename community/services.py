@@ -128,6 +128,9 @@ COMMUNITY_SETTINGS = (
     "digest_weekday",
     "digest_time",
     "digest_approval",
+    "checkback_weeks",
+    "checkback_min_yes",
+    "checkback_yes_percent",
 )
 
 

@@ -505,3 +505,42 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.on_behalf_of}"
+
+
+class CheckBack(models.Model):
+    """ "Is this still a problem?", asked once, some weeks after a signal was solved locally, of its reporter and
+    recognisers. One per local solution (the timeline entry of that move): asking twice is impossible."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="check_backs")
+    resolution = models.OneToOneField(SignalEvent, on_delete=models.CASCADE, related_name="check_back")
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reopened = models.BooleanField(_("reopened the signal"), default=False)
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        verbose_name = _("check-back")
+        verbose_name_plural = _("check-backs")
+
+    def __str__(self) -> str:
+        return f"check-back {self.signal_id}"
+
+
+class CheckBackAnswer(models.Model):
+    """One person's answer to a check-back (empty until they answer): one per person and check-back."""
+
+    check_back = models.ForeignKey(CheckBack, on_delete=models.CASCADE, related_name="answers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_back_answers")
+    still_a_problem = models.BooleanField(_("still a problem"), null=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("mailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["check_back", "pk"]
+        verbose_name = _("check-back answer")
+        verbose_name_plural = _("check-back answers")
+        constraints = [models.UniqueConstraint(fields=["check_back", "user"], name="check_back_answer_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.check_back_id}: {self.user_id} {self.still_a_problem}"

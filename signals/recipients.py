@@ -129,3 +129,8 @@ def signal_reported(signal: Signal) -> None:
 def signal_merged(*, source: Signal, target: Signal, actor: User, moved: Iterable[int]) -> None:
     """People whose recognition or follow moved from ``source`` to ``target``."""
     notify(_event(target, Kind.MERGE, actor, detail=source.title), who_may_see(target, moved))
+
+
+def check_back_asked(signal: Signal, user_ids: Iterable[int]) -> list[int]:
+    """The people asked "is this still a problem?" (the mail with the answer links is sent by signals.checkbacks)."""
+    return notify(_event(signal, Kind.CHECK_BACK, None), user_ids)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
-from signals import digests, escalation, outbox
+from signals import checkbacks, digests, escalation, outbox
 
 # A database that is briefly away: retried after ~5, 10, 20 … s (jittered, at most 300 s), six times.
 DATABASE_AWAY = (OperationalError, InterfaceError)
@@ -81,6 +81,20 @@ def digests_outbox_sweep() -> int:
     for digest_id in due:
         digest_send.delay(digest_id)
     return len(due)
+
+
+@shared_task(
+    name="checkbacks.due",
+    ignore_result=True,
+    autoretry_for=DATABASE_AWAY,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def checkbacks_due() -> int:
+    """On beat every hour: ask the check-backs that are due (each once) and mail the questions not mailed yet."""
+    return checkbacks.checkbacks_ask_due()
 
 
 def evaluate_after_commit(signal_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signals import digest_views, discussion_views, follows, home, moderation_views, views
+from signals import checkback_views, digest_views, discussion_views, follows, home, moderation_views, views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("signals/<int:pk>/messages/", discussion_views.message_post, name="message_post"),
     path("signals/<int:pk>/messages/<int:message_pk>/", discussion_views.message_action, name="message_action"),
     path("signals/<int:pk>/messages/<int:message_pk>/edit/", discussion_views.message_edit, name="message_edit"),
+    path("signals/<int:pk>/check-back/", checkback_views.signal_check_back, name="signal_check_back"),
+    path("check-backs/<str:token>/", checkback_views.check_back_answer, name="check_back_answer"),
     path("lessons/", views.lessons, name="lessons"),
     path("digests/", digest_views.digest_list, name="digest_list"),
     path("digests/<int:pk>/", digest_views.digest_detail, name="digest_detail"),

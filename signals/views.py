@@ -19,7 +19,7 @@ from community import permissions
 from community.models import Community, Language, User
 from community.people import public_name
 from notifications.services import notifications_read_subject
-from signals import recipients, selectors, services
+from signals import checkbacks, recipients, selectors, services
 from signals.discussion import may_edit_message
 from signals.forms import (
     EditSignalForm,
@@ -95,6 +95,7 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         "error": error,
         "lesson": getattr(signal, "lesson", None),
         "answers": list(signal.answers.select_related("recorded_by")) if signal.status in ANSWERABLE else [],
+        "check_back": (checkbacks.open_question(user, signal) if signal.status == Status.RESOLVED_LOCALLY else None),
         # Left out of a digest by a coordinator: its followers see why (PRODUCT.md, digest reports).
         "held_back": (
             DigestItem.objects.filter(signal=signal, held_back=True).select_related("digest").first()

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -145,6 +145,20 @@ class Community(models.Model):
         _("digests need approval"),
         default=True,
         help_text=_("A coordinator reads and approves each draft before it is sent; off: drafts are sent at once."),
+    )
+    # Check-backs (PRODUCT.md, "Back down"): weeks after a local solution, those involved are asked again.
+    checkback_weeks = models.PositiveSmallIntegerField(
+        _("check-back after (weeks)"), default=4, validators=[MinValueValidator(1), MaxValueValidator(52)]
+    )
+    checkback_min_yes = models.PositiveSmallIntegerField(
+        _("check-back: at least this many “still a problem” answers to reopen"),
+        default=3,
+        validators=[MinValueValidator(1)],
+    )
+    checkback_yes_percent = models.PositiveSmallIntegerField(
+        _("check-back: and at least this share of the answers (%)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

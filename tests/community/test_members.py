@@ -140,7 +140,14 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
         "min_organisations": 2,
         "min_status_holder_recognitions": 1,
     }
-    schedule = {"digest_weekday": 2, "digest_time": "07:15", "digest_approval": "on"}
+    schedule = {
+        "digest_weekday": 2,
+        "digest_time": "07:15",
+        "digest_approval": "on",
+        "checkback_weeks": 6,
+        "checkback_min_yes": 2,
+        "checkback_yes_percent": 60,
+    }
     response = client.post(
         url,
         {

@@ -468,7 +468,8 @@ def test_coordinators_set_the_schedule_and_the_targets(
     form = {
         "name": community.name, "description": "", "language": "nl", "min_recognitions": 10,
         "min_municipalities": 3, "min_organisations": 2, "min_status_holder_recognitions": 0,
-        "open_for_applications": "on", "digest_weekday": 4, "digest_time": "09:30",
+        "open_for_applications": "on", "digest_weekday": 4, "digest_time": "09:30", "checkback_weeks": 4,
+        "checkback_min_yes": 3, "checkback_yes_percent": 50,
     }  # fmt: skip
     assert client.post(url, form).status_code == 302
     community.refresh_from_db()
