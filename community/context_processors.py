@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from community.permissions import MODERATORS
+from community.permissions import ANSWERERS, MODERATORS
 from community.selectors import memberships_of
 
 
@@ -20,4 +20,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Where the person handles flags (``may_handle_flags``: the roles in force that moderate),
         # for the header's link to the moderation queue; its count comes from the signals app's tag.
         "nav_moderated": [m.community_id for m, standing in memberships if standing.effective in MODERATORS],
+        "nav_dashboard": any(standing.effective in ANSWERERS for _m, standing in memberships),
     }

@@ -123,3 +123,21 @@ class ReasonForm(forms.Form):
 class MergeForm(forms.Form):
     target = forms.IntegerField(label=_("Number of the signal to merge into"), min_value=1)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters: which community (of those the person sees the dashboard of), theme, place, status."""
+
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Community.objects.none(), required=False, to_field_name="slug"
+    )
+    theme = forms.ModelChoiceField(label=_("Theme"), queryset=Theme.objects.all(), required=False, to_field_name="slug")
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.all(), required=False, to_field_name="cbs_code"
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *Status.choices], required=False)
+
+    def __init__(self, *args: Any, communities: QuerySet[Community], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        community_field: Any = self.fields["community"]
+        community_field.queryset = communities

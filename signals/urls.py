@@ -1,6 +1,15 @@
 from django.urls import path
 
-from signals import checkback_views, digest_views, discussion_views, follows, home, moderation_views, views
+from signals import (
+    checkback_views,
+    dashboard_views,
+    digest_views,
+    discussion_views,
+    follows,
+    home,
+    moderation_views,
+    views,
+)
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -24,6 +33,8 @@ urlpatterns = [
     path("signals/<int:pk>/check-back/", checkback_views.signal_check_back, name="signal_check_back"),
     path("check-backs/<str:token>/", checkback_views.check_back_answer, name="check_back_answer"),
     path("lessons/", views.lessons, name="lessons"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/signals.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
     path("digests/", digest_views.digest_list, name="digest_list"),
     path("digests/<int:pk>/", digest_views.digest_detail, name="digest_detail"),
     path("digests/<int:pk>/pdf", digest_views.digest_pdf, name="digest_pdf"),
