@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +41,7 @@ from community.models import Community, Municipality, User, UserKind
 from notifications import services as notifications
 from notifications.models import Kind, Notification
 from notifications.realtime import notification_payload, unread_counts
-from signals import digests, discussion, selectors, services
+from signals import digests, discussion, opendata, selectors, services
 from signals.models import Digest, Signal, Status, Theme
 from signals.realtime import message_payload
 from signals.workflow import signal_transition
@@ -528,3 +531,66 @@ class DigestDetailView(APIView):
             raise Http404
         deciding = permissions.may_approve_digests(user, digest.community)
         return Response(_digest_payload(request, digest, deciding=deciding))
+
+
+OPEN_DATA_CACHE_SECONDS = 3600
+
+
+def _open_data() -> list[dict[str, Any]]:
+    """The published rows, computed at most once an hour (all app processes share the cache)."""
+    rows = cache.get_or_set("open-data:v1:signals", opendata.published, OPEN_DATA_CACHE_SECONDS)
+    return list(rows or [])
+
+
+class OpenDataRowSerializer(serializers.Serializer[Any]):
+    community = serializers.SlugField(help_text="The community's slug.")
+    month = serializers.CharField(help_text="YYYY-MM, Amsterdam time.")
+    theme = serializers.SlugField(help_text="The theme's slug (see /api/v1/themes/).")
+    municipality = serializers.CharField(help_text="CBS code, e.g. GM0855.")
+    signals = serializers.IntegerField(allow_null=True, help_text="Reported that month; null: fewer than 5.")
+    recognitions = serializers.IntegerField(allow_null=True, help_text="Recognised that month; null: fewer than 5.")
+    escalations = serializers.IntegerField(allow_null=True, help_text="Escalated that month; null: fewer than 5.")
+    answers = serializers.IntegerField(allow_null=True, help_text="Answered that month; null: fewer than 5.")
+
+
+OPEN_DATA_DESCRIPTION = (
+    "Public, no sign-in. For the communities whose coordinators publish open data: per month × theme × "
+    "municipality (of the signal), the number of signals reported, recognitions, escalations and answers. No text "
+    "and no people. A count under 5 is null, a row whose counts are all under 5 is left out, and no totals are "
+    "published, so a left-out count cannot be worked out from the others. Refreshed at most once an hour."
+)
+
+
+def _public(response: HttpResponse | Response) -> HttpResponse | Response:
+    response["Cache-Control"] = f"public, max-age={OPEN_DATA_CACHE_SECONDS}"
+    return response
+
+
+class OpenDataJsonView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="open_data_signals_json",
+        auth=[],
+        responses={200: OpenDataRowSerializer(many=True)},
+        description=OPEN_DATA_DESCRIPTION,
+    )
+    def get(self, request: Request) -> Response:
+        return _public(Response(_open_data()))  # type: ignore[return-value]
+
+
+class OpenDataCsvView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="open_data_signals_csv",
+        auth=[],
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description=OPEN_DATA_DESCRIPTION + " The same rows as the JSON, as CSV (empty cell: fewer than 5).",
+    )
+    def get(self, request: Request) -> HttpResponse:
+        response = HttpResponse(opendata.as_csv(_open_data()), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="knooppunt-open-data-signals.csv"'
+        return _public(response)

@@ -158,6 +158,14 @@ class CommunitySettingsForm(forms.Form):
     checkback_yes_percent = forms.IntegerField(
         label=_("Check-back: and at least this share of the answers (%)"), min_value=1, max_value=100
     )
+    open_data = forms.BooleanField(
+        label=_("Publish open data"),
+        required=False,
+        help_text=_(
+            "Monthly counts per theme and municipality, without text or people and with small numbers left out, "
+            "for anyone at /api/v1/open-data/signals.csv."
+        ),
+    )
 
     @classmethod
     def initial_for(cls, community: Community) -> dict[str, Any]:

@@ -131,6 +131,7 @@ COMMUNITY_SETTINGS = (
     "checkback_weeks",
     "checkback_min_yes",
     "checkback_yes_percent",
+    "open_data",
 )
 
 

@@ -160,6 +160,14 @@ class Community(models.Model):
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    open_data = models.BooleanField(
+        _("publish open data"),
+        default=False,
+        help_text=_(
+            "Monthly counts per theme and municipality, without text or people and with small numbers left out, "
+            "for anyone at /api/v1/open-data/signals.csv."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -147,6 +147,7 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
         "checkback_weeks": 6,
         "checkback_min_yes": 2,
         "checkback_yes_percent": 60,
+        "open_data": "on",
     }
     response = client.post(
         url,
@@ -177,6 +178,7 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
     assert entry.data["min_recognitions"] == {"before": 10, "after": 12}
     assert entry.data["digest_time"] == {"before": "08:00", "after": "07:15"}
     assert (community.digest_weekday, community.digest_approval) == (2, True)
+    assert (community.checkback_weeks, community.checkback_min_yes, community.open_data) == (6, 2, True)
     assert client.post(url, {"name": "", "language": "xx"}).status_code == 200  # errors shown, nothing saved
     community.refresh_from_db()
     assert community.name == "CoP Hart van Brabant"
