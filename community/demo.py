@@ -131,6 +131,7 @@ def seed_demo() -> Community:
             "min_municipalities": 3,
             "min_organisations": 2,
             "min_status_holder_recognitions": 1,
+            "open_data": True,
         },
     )
     for person in PEOPLE:
