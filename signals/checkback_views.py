@@ -15,30 +15,41 @@ from community.models import User
 from signals import checkbacks, selectors
 
 
+def _note(request: HttpRequest) -> str:
+    return request.POST.get("note", "")[:2000]
+
+
 @require_http_methods(["GET", "POST"])
 def check_back_answer(request: HttpRequest, token: str) -> HttpResponse:
-    """GET (the link in the email) records the answer the link stands for, if the person has not answered yet;
-    POST adds the optional note. The person's language, whoever opens the link."""
+    """The link in the email. GET shows the answer the link stands for in a form that the page's script sends
+    at once (so one click records it, while a mail scanner that opens links without running scripts records
+    nothing); POST records it, or adds the note to an answer given. In the person's language."""
     found = checkbacks.token_read(token)
     if found is None:
         raise Http404
     answer, still_a_problem = found
+    signal = answer.check_back.signal
+    if not checkbacks.may_answer(answer.user, signal):
+        raise Http404  # hidden since, or the person left: not even the title is shown
     error, recorded = "", False
-    try:
-        if request.method == "POST":
-            if checkbacks.checkback_note(answer=answer, note=request.POST.get("note", "")[:2000]):
+    if request.method == "POST":
+        try:
+            if answer.answered_at is None:
+                recorded = checkbacks.checkback_answer(
+                    answer=answer, still_a_problem=still_a_problem, note=_note(request)
+                )
+            elif checkbacks.checkback_note(answer=answer, note=_note(request)):
                 messages.success(request, _("Thank you: your note was added."))
-        else:
-            recorded = checkbacks.checkback_answer(answer=answer, still_a_problem=still_a_problem)
-    except ValidationError as problem:
-        error = problem.messages[0]
-    answer.refresh_from_db()
+        except ValidationError as problem:
+            error = problem.messages[0]
+        answer.refresh_from_db()
     context = {
         "answer": answer,
-        "signal": answer.check_back.signal,
+        "signal": signal,
+        "choice": still_a_problem,
         "recorded": recorded,
         "error": error,
-        "token": token,
+        "closed": answer.check_back.closed_at is not None,
     }
     with translation.override(answer.user.preferred_language):
         return render(request, "signals/check_back.html", context)
@@ -58,9 +69,7 @@ def signal_check_back(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose yes or no."))
         return redirect("signal_detail", pk=pk)
     try:
-        checkbacks.checkback_answer(
-            answer=question, still_a_problem=choice == "yes", note=request.POST.get("note", "")[:2000]
-        )
+        checkbacks.checkback_answer(answer=question, still_a_problem=choice == "yes", note=_note(request))
     except ValidationError as problem:
         messages.error(request, problem.messages[0])
     else:

@@ -34,13 +34,17 @@ from signals.workflow import signal_transition
 logger = logging.getLogger(__name__)
 
 SALT = "knooppunt.check-back"
+TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # the links in a question work for 90 days
 
 
 # --- Asking ---------------------------------------------------------------------------------------
 
 
 def resolutions_due(now: datetime.datetime) -> list[SignalEvent]:
-    """The latest local solution of each signal still solved locally, older than its community's wait, unasked."""
+    """The latest local solution of each signal still solved locally, older than its community's wait, unasked.
+
+    The latest first, then whether it was asked about: an earlier solution (before a reopening) is never asked.
+    """
     due = []
     for community in Community.objects.all():
         cutoff = now - datetime.timedelta(weeks=community.checkback_weeks)
@@ -49,12 +53,14 @@ def resolutions_due(now: datetime.datetime) -> list[SignalEvent]:
             signal__status=Status.RESOLVED_LOCALLY,
             kind=EventKind.TRANSITION,
             to_status=Status.RESOLVED_LOCALLY,
-            check_back__isnull=True,
         ).order_by("signal_id", "-pk")
         latest: dict[int, SignalEvent] = {}
         for event in events:
             latest.setdefault(event.signal_id, event)
-        due += [event for event in latest.values() if event.created_at <= cutoff]
+        asked = set(
+            CheckBack.objects.filter(resolution__in=list(latest.values())).values_list("resolution_id", flat=True)
+        )
+        due += [event for event in latest.values() if event.created_at <= cutoff and event.pk not in asked]
     return due
 
 
@@ -95,7 +101,7 @@ def token_for(answer: CheckBackAnswer, still_a_problem: bool) -> str:
 
 def token_read(token: str) -> tuple[CheckBackAnswer, bool] | None:
     try:
-        data = signing.loads(token, salt=SALT)
+        data = signing.loads(token, salt=SALT, max_age=TOKEN_MAX_AGE)
         answer = CheckBackAnswer.objects.select_related("check_back__signal__community", "user").get(pk=int(data["a"]))
         return answer, bool(data["y"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, CheckBackAnswer.DoesNotExist):
@@ -118,6 +124,8 @@ def checkbacks_mail() -> int:
         user = answer.user
         if user.pk in off or notifications.preferences_of(user)[Kind.CHECK_BACK] == Frequency.NEVER:
             continue  # claimed, not mailed: they do not want it
+        if not may_answer(user, answer.check_back.signal):
+            continue  # claimed, not mailed: they may no longer see the signal
         unsubscribe = absolute_url(
             reverse("notifications:unsubscribe", args=[notifications.unsubscribe_token(user, [Kind.CHECK_BACK])])
         )
@@ -144,6 +152,11 @@ def checkbacks_mail() -> int:
     return sent
 
 
+def may_answer(user: User, signal: Signal) -> bool:
+    """Still an active member who may see the signal (not hidden from them, not removed from the community)."""
+    return user.is_active and user.pk in recipients.who_may_see(signal, {user.pk})
+
+
 # --- Answering ------------------------------------------------------------------------------------
 
 
@@ -164,11 +177,18 @@ def checkback_answer(*, answer: CheckBackAnswer, still_a_problem: bool, note: st
     Raises ValidationError when the question is closed (the signal moved on, or was reopened already).
     """
     with transaction.atomic():
+        # The signal's row lock first (as every move takes it), then the check-back's.
+        Signal.objects.select_for_update(of=("self",)).filter(check_backs__pk=answer.check_back_id).first()
         check_back = (
             CheckBack.objects.select_for_update().select_related("signal__community").get(pk=answer.check_back_id)
         )
-        if check_back.closed_at is not None or check_back.signal.status != Status.RESOLVED_LOCALLY:
+        if (
+            check_back.closed_at is not None
+            or check_back.signal.status != Status.RESOLVED_LOCALLY
+            or not may_answer(answer.user, check_back.signal)
+        ):
             raise ValidationError(_("This question is closed: the signal has moved on."), code="closed")
+        note = note.replace("\x00", "")
         guard(note)
         recorded = CheckBackAnswer.objects.filter(pk=answer.pk, answered_at=None).update(
             still_a_problem=still_a_problem, note=note.strip()[:2000], answered_at=timezone.now()
@@ -201,6 +221,7 @@ def _reopen_at_threshold(check_back: CheckBack) -> None:
 
 def checkback_note(*, answer: CheckBackAnswer, note: str) -> bool:
     """Add the optional note to an answer given (once; it is part of the answer)."""
+    note = note.replace("\x00", "")
     guard(note)
     return bool(
         CheckBackAnswer.objects.filter(pk=answer.pk, answered_at__isnull=False, note="").update(

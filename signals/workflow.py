@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.models import Community, User
 from signals import recipients
-from signals.models import Answer, EventKind, Lesson, Outcome, Signal, SignalEvent, Status
+from signals.models import Answer, CheckBack, EventKind, Lesson, Outcome, Signal, SignalEvent, Status
 from signals.privacy import guard
 from signals.realtime import signal_changed
 from signals.rules import Counters, Rule, figures_of
@@ -147,6 +147,9 @@ def signal_transition(
         locked.reported_at = locked.last_activity_at
         fields.append("reported_at")
     locked.save(update_fields=fields)
+    if source == Status.RESOLVED_LOCALLY:
+        # A check-back about this local solution no longer applies: its answers must not count later.
+        CheckBack.objects.filter(signal=locked, closed_at=None).update(closed_at=locked.last_activity_at)
     if move.needs_answer:
         Answer.objects.create(
             signal=locked,

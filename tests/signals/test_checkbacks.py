@@ -81,12 +81,17 @@ def test_one_click_from_the_mail_records_the_answer_once_without_signing_in(
     asked_at(timezone.now() + WEEKS + datetime.timedelta(hours=1))
     [message] = smtp.to(reporter.email)
     yes, no = links(message)
-    page = client.get(yes)
-    assert page.status_code == 200 and "uw antwoord is vastgelegd" in page.content.decode().lower()
+    # Opening the link (a person, or a mail scanner) records nothing yet: the page's script sends it.
+    page = client.get(yes).content.decode()
+    assert "data-auto-submit" in page and "/js/check_back." in page
     answer = CheckBackAnswer.objects.get(user=reporter)
+    assert answer.answered_at is None
+    page = client.post(yes).content.decode()
+    assert "uw antwoord is vastgelegd" in page.lower()
+    answer.refresh_from_db()
     first = answer.answered_at
     assert answer.still_a_problem is True and first is not None
-    again = client.get(no).content.decode()  # the other link, later: the first answer stands
+    again = client.post(no).content.decode()  # the other link, later: the first answer stands
     assert "al geantwoord" in again
     answer.refresh_from_db()
     assert (answer.still_a_problem, answer.answered_at) == (True, first)
@@ -96,6 +101,54 @@ def test_one_click_from_the_mail_records_the_answer_once_without_signing_in(
     assert answer.note == "Nog steeds wachtlijsten."
     assert client.get("/check-backs/vervalst/").status_code == 404
     assert client.get(yes[:-5] + "xxxx/").status_code == 404
+
+
+def test_a_note_with_a_nul_character_is_stored_without_it(
+    client: Client, solved: tuple[Signal, list[User]], reporter: User
+) -> None:
+    asked_at(timezone.now() + WEEKS + datetime.timedelta(hours=1))
+    answer = CheckBackAnswer.objects.get(user=reporter)
+    url = reverse("check_back_answer", args=[checkbacks.token_for(answer, False)])
+    assert client.post(url, {"note": "Opgelost\x00 echt."}).status_code == 200
+    answer.refresh_from_db()
+    assert (answer.still_a_problem, answer.note) == (False, "Opgelost echt.")
+
+
+def test_a_hidden_signal_is_neither_mailed_nor_shown_through_the_link(
+    client: Client, solved: tuple[Signal, list[User]], reporter: User, smtp: Mailbox, make_member: MakeMember
+) -> None:
+    from signals.services import signal_hide
+
+    signal, _recognisers = solved
+    asked = timezone.now() + WEEKS + datetime.timedelta(hours=1)
+    [resolution] = checkbacks.resolutions_due(asked)
+    checkbacks.checkback_ask(resolution)
+    signal_hide(actor=make_member(role=Role.MODERATOR), signal=signal, reason="Er staat een naam in.")
+    checkbacks.checkbacks_mail()
+    assert smtp.received == []
+    answer = CheckBackAnswer.objects.get(user=reporter)
+    url = reverse("check_back_answer", args=[checkbacks.token_for(answer, True)])
+    assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+
+
+def test_reopening_by_hand_closes_the_question_and_a_later_solution_is_asked_once(
+    client: Client, solved: tuple[Signal, list[User]], reporter: User, make_member: MakeMember, smtp: Mailbox
+) -> None:
+    signal, recognisers = solved
+    asked_at(timezone.now() + WEEKS + datetime.timedelta(hours=1))
+    first = CheckBack.objects.get()
+    coordinator = make_member(role=Role.COORDINATOR)
+    signal_transition(actor=coordinator, signal=signal, to=Status.OPEN, reason="Toch niet opgelost.")
+    first.refresh_from_db()
+    assert first.closed_at is not None
+    old = CheckBackAnswer.objects.get(check_back=first, user=reporter)
+    page = client.post(reverse("check_back_answer", args=[checkbacks.token_for(old, True)])).content.decode()
+    assert "gesloten" in page
+    # Solved again: only the new solution is asked about, once, and old answers do not count for it.
+    signal_transition(actor=coordinator, signal=signal, to=Status.RESOLVED_LOCALLY, lesson="Nu echt.")
+    later = timezone.now() + 2 * WEEKS + datetime.timedelta(hours=2)
+    assert asked_at(later) == 1 and asked_at(later) == 0
+    assert CheckBack.objects.count() == 2
 
 
 @pytest.mark.parametrize(
@@ -138,7 +191,7 @@ def test_after_reopening_the_question_is_closed(
     for person in [reporter, *recognisers][:3]:
         checkbacks.checkback_answer(answer=CheckBackAnswer.objects.get(user=person), still_a_problem=True)
     last = CheckBackAnswer.objects.get(user=recognisers[-1])
-    page = client.get(reverse("check_back_answer", args=[checkbacks.token_for(last, False)])).content.decode()
+    page = client.post(reverse("check_back_answer", args=[checkbacks.token_for(last, False)])).content.decode()
     assert "gesloten" in page
     last.refresh_from_db()
     assert last.answered_at is None
