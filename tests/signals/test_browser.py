@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from community.models import Role, User
 from signals.models import Message, Recognition, Signal
 from tests.browser import Watch, chromium, signed_in
 from tests.factories import session_key
@@ -74,3 +77,26 @@ def test_two_people_see_each_others_messages_and_the_recognition_count_live(
     assert problems == []
     assert Message.objects.filter(signal=signal).count() == 2
     assert Recognition.objects.filter(signal=signal, user=yonas).exists()
+
+
+def test_one_click_on_a_check_back_link_records_the_answer_in_the_browser(
+    live_url: str, signal: Signal, make_member: MakeMember, reporter: User
+) -> None:
+    """The link's page sends the answer by script (CSP allows only our own files): one click is enough."""
+    from signals import checkbacks
+    from signals.models import CheckBackAnswer, Status
+    from signals.workflow import signal_transition
+
+    signal_transition(actor=make_member(role=Role.MODERATOR), signal=signal, to=Status.RESOLVED_LOCALLY, lesson="Ja.")
+    [resolution] = checkbacks.resolutions_due(timezone.now() + timedelta(weeks=5))
+    checkbacks.checkback_ask(resolution)
+    answer = CheckBackAnswer.objects.get(user=reporter)
+    with chromium() as browser:
+        page = browser.new_context(locale="nl-NL").new_page()
+        watch = Watch(page, live_url)
+        page.goto(f"{live_url}/check-backs/{checkbacks.token_for(answer, True)}/")
+        expect(page.get_by_role("status")).to_contain_text("uw antwoord is vastgelegd")
+        problems = watch.problems
+    answer.refresh_from_db()
+    assert answer.still_a_problem is True and answer.answered_at is not None
+    assert problems == []
