@@ -69,8 +69,11 @@ def mail_delay() -> timedelta:
 
 
 @transaction.atomic
-def notify(event: Event, recipient_ids: Iterable[int]) -> list[int]:
+def notify(event: Event, recipient_ids: Iterable[int], *, mailed_by_caller: bool = False) -> list[int]:
     """Notify ``recipient_ids`` (never the actor, never a deactivated account); returns the notifications' ids.
+
+    ``mailed_by_caller``: the caller sends its own mail about this (one with more in it than the notification
+    mailer's, such as answer links), so the notifications count as mailed.
 
     Five queries at most, whatever the number of recipients.
     """
@@ -132,6 +135,7 @@ def notify(event: Event, recipient_ids: Iterable[int]) -> list[int]:
                 email_frequency=frequency,
                 created_at=now,
                 updated_at=now,
+                emailed_at=now if mailed_by_caller else None,
             )
             for recipient_id, frequency in frequencies.items()
             if recipient_id not in grouped
@@ -140,7 +144,7 @@ def notify(event: Event, recipient_ids: Iterable[int]) -> list[int]:
     touched = [*grouped.values(), *(n.pk for n in created)]
     realtime.pushed_after_commit(touched)
     immediately = [pk for pk, frequency in frequencies.items() if frequency == Frequency.IMMEDIATELY]
-    if immediately:
+    if immediately and not mailed_by_caller:
         _mail_after_commit(event.kind, immediately)
     return touched
 
@@ -193,6 +197,15 @@ def preferences_of(user: User) -> dict[str, str]:
     """Every kind's email frequency for the person (their choice, else the default)."""
     chosen = dict(Preference.objects.filter(user=user).values_list("kind", "frequency"))
     return {kind: chosen.get(kind, DEFAULT_FREQUENCY[kind]) for kind in Kind}
+
+
+def mail_wanted(kind: str, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who take mail of this kind at all (their choice is not "never") and whose mail is
+    not switched off after bounces: for callers that send their own mail (two queries)."""
+    ids = set(user_ids)
+    chosen = dict(Preference.objects.filter(user_id__in=ids, kind=kind).values_list("user_id", "frequency"))
+    off = set(MailStatus.objects.filter(user_id__in=ids, disabled_at__isnull=False).values_list("user_id", flat=True))
+    return {pk for pk in ids if chosen.get(pk, DEFAULT_FREQUENCY[Kind(kind)]) != Frequency.NEVER} - off
 
 
 @transaction.atomic

@@ -4,6 +4,8 @@ The pages and reports also give the same numbers as a table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -69,3 +71,17 @@ def column_chart(chart_id: str, title: str, rows: list[tuple[str, int]]) -> Safe
             f'<text x="{middle:.1f}" y="{base + 16}" text-anchor="middle" font-size="10">{escape(label)}</text>'
         )
     return _frame(chart_id, title, _description(rows), WIDTH, height, "".join(parts))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with its title and the numbers it shows (the table beside it: templates/signals/_chart.html)."""
+
+    title: str
+    svg: SafeString
+    rows: list[tuple[str, int]]
+
+
+def figure(chart_id: str, title: str, rows: list[tuple[str, int]], *, over_time: bool = False) -> Figure:
+    draw = column_chart if over_time else bar_chart
+    return Figure(title, draw(chart_id, title, rows), rows)

@@ -17,6 +17,7 @@ import logging
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from community.mail import absolute_url, mail_compose, mails_send
 from community.models import Community, User
 from notifications import services as notifications
-from notifications.models import Frequency, Kind, MailStatus, Notification
+from notifications.models import Kind
 from signals import recipients
 from signals.models import CheckBack, CheckBackAnswer, EventKind, Recognition, Signal, SignalEvent, Status
 from signals.privacy import guard
@@ -88,9 +89,7 @@ def checkback_ask(resolution: SignalEvent) -> CheckBack | None:
         people = set(Recognition.objects.filter(signal=signal).values_list("user_id", flat=True))
         people = recipients.who_may_see(signal, people | ({signal.author_id} if signal.author_id else set()))
         CheckBackAnswer.objects.bulk_create(CheckBackAnswer(check_back=check_back, user_id=pk) for pk in people)
-        told = recipients.check_back_asked(signal, people)
-        # The question goes by its own mail (with the one-click answers), not by the notification mailer.
-        Notification.objects.filter(pk__in=told).update(emailed_at=timezone.now())
+        recipients.check_back_asked(signal, people)  # the question's own mail (with its answer links) follows
     logger.info("check-back %s asked about signal %s of %s people", check_back.pk, signal.pk, len(people))
     return check_back
 
@@ -109,40 +108,28 @@ def token_read(token: str) -> tuple[CheckBackAnswer, bool] | None:
 
 
 def checkbacks_mail() -> int:
-    """Mail the questions not mailed yet (claimed first, so two runs never mail one person twice)."""
-    now = timezone.now()
-    waiting = list(
-        CheckBackAnswer.objects.filter(mailed_at__isnull=True, answered_at__isnull=True, check_back__closed_at=None)
-        .select_related("user", "check_back__signal")
-        .order_by("pk")[:500]
-    )
-    off = set(MailStatus.objects.filter(disabled_at__isnull=False).values_list("user_id", flat=True))
-    batch = []
+    """Mail the questions not mailed yet: claimed first (two runs never mail one person twice), then mailed to
+    those who take check-back mail and may still see the signal."""
+    with transaction.atomic():
+        waiting = list(
+            CheckBackAnswer.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(mailed_at__isnull=True, answered_at__isnull=True, check_back__closed_at=None)
+            .select_related("user", "check_back__signal__community")
+            .order_by("pk")[:500]
+        )
+        CheckBackAnswer.objects.filter(pk__in=[answer.pk for answer in waiting]).update(mailed_at=timezone.now())
+    wanted = notifications.mail_wanted(Kind.CHECK_BACK, {answer.user_id for answer in waiting})
+    by_signal: dict[int, list[CheckBackAnswer]] = {}
     for answer in waiting:
-        if not CheckBackAnswer.objects.filter(pk=answer.pk, mailed_at__isnull=True).update(mailed_at=now):
-            continue  # another run has it
-        user = answer.user
-        if user.pk in off or notifications.preferences_of(user)[Kind.CHECK_BACK] == Frequency.NEVER:
-            continue  # claimed, not mailed: they do not want it
-        if not may_answer(user, answer.check_back.signal):
-            continue  # claimed, not mailed: they may no longer see the signal
-        unsubscribe = absolute_url(
-            reverse("notifications:unsubscribe", args=[notifications.unsubscribe_token(user, [Kind.CHECK_BACK])])
-        )
-        context = {
-            "signal": answer.check_back.signal,
-            "recipient": user,
-            "yes_url": absolute_url(reverse("check_back_answer", args=[token_for(answer, True)])),
-            "no_url": absolute_url(reverse("check_back_answer", args=[token_for(answer, False)])),
-        }
-        message = mail_compose(
-            to=user.email,
-            template="signals/email/check_back",
-            context=context,
-            language=user.preferred_language,
-            unsubscribe_url=unsubscribe,
-        )
-        batch.append((answer, message))
+        by_signal.setdefault(answer.check_back.signal_id, []).append(answer)
+    batch = []
+    for answers in by_signal.values():
+        signal = answers[0].check_back.signal
+        seeing = recipients.who_may_see(signal, {answer.user_id for answer in answers})
+        for answer in answers:
+            if answer.user_id not in wanted or answer.user_id not in seeing:
+                continue  # claimed, not mailed: they do not want it, or may no longer see the signal
+            batch.append((answer, _question(answer, signal)))
     sent = 0
     for (answer, _message), outcome in zip(batch, mails_send([m for _a, m in batch]), strict=True):
         if outcome.sent:
@@ -150,6 +137,26 @@ def checkbacks_mail() -> int:
         elif not outcome.hard and not outcome.unknown:
             CheckBackAnswer.objects.filter(pk=answer.pk).update(mailed_at=None)  # the next run tries again
     return sent
+
+
+def _question(answer: CheckBackAnswer, signal: Signal) -> EmailMultiAlternatives:
+    user = answer.user
+    unsubscribe = absolute_url(
+        reverse("notifications:unsubscribe", args=[notifications.unsubscribe_token(user, [Kind.CHECK_BACK])])
+    )
+    context = {
+        "signal": signal,
+        "recipient": user,
+        "yes_url": absolute_url(reverse("check_back_answer", args=[token_for(answer, True)])),
+        "no_url": absolute_url(reverse("check_back_answer", args=[token_for(answer, False)])),
+    }
+    return mail_compose(
+        to=user.email,
+        template="signals/email/check_back",
+        context=context,
+        language=user.preferred_language,
+        unsubscribe_url=unsubscribe,
+    )
 
 
 def may_answer(user: User, signal: Signal) -> bool:

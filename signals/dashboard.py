@@ -15,12 +15,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -29,7 +27,6 @@ from signals import charts, selectors
 from signals.models import CheckBack, Recognition, Signal, Status
 from signals.reports import neutralised
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONTHS = 12
 
 
@@ -62,29 +59,13 @@ class Figures:
     open_check_backs: Sequence[CheckBack]
     total: int
 
-    def charts(self) -> dict[str, tuple[str, SafeString, list[tuple[str, int]]]]:
-        titles = {
-            "themes": _("Signals per theme"),
-            "statuses": _("Signals per status"),
-            "trend": _("New signals per month, last 12 months"),
-            "municipalities": _("Recognitions per municipality"),
-        }
-        rows = {
-            "themes": self.per_theme,
-            "statuses": self.per_status,
-            "trend": self.trend,
-            "municipalities": self.per_municipality,
-        }
-        return {
-            key: (
-                titles[key],
-                charts.column_chart(f"dash-{key}", titles[key], rows[key])
-                if key == "trend"
-                else charts.bar_chart(f"dash-{key}", titles[key], rows[key]),
-                rows[key],
-            )
-            for key in titles
-        }
+    def charts(self) -> list[charts.Figure]:
+        return [
+            charts.figure("dash-themes", _("Signals per theme"), self.per_theme),
+            charts.figure("dash-statuses", _("Signals per status"), self.per_status),
+            charts.figure("dash-trend", _("New signals per month, last 12 months"), self.trend, over_time=True),
+            charts.figure("dash-municipalities", _("Recognitions per municipality"), self.per_municipality),
+        ]
 
 
 def figures_of(signals: QuerySet[Signal], community: Community, now: datetime.datetime | None = None) -> Figures:
@@ -104,12 +85,16 @@ def figures_of(signals: QuerySet[Signal], community: Community, now: datetime.da
     statuses = Counter(row["status"] for row in rows)
     per_status = [(str(status.label), statuses[status]) for status in Status if statuses[status]]
 
-    months = _months_back(now.astimezone(AMSTERDAM).date(), MONTHS)
+    months = _months_back(now.astimezone(timezone.get_default_timezone()).date(), MONTHS)
     counted = {
         row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]: row["count"]
         for row in signals.order_by()
-        .filter(created_at__gte=datetime.datetime.combine(months[0], datetime.time.min, tzinfo=AMSTERDAM))
-        .annotate(month=TruncMonth("created_at", tzinfo=AMSTERDAM))
+        .filter(
+            created_at__gte=datetime.datetime.combine(
+                months[0], datetime.time.min, tzinfo=timezone.get_default_timezone()
+            )
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_default_timezone()))
         .values("month")
         .annotate(count=Count("pk"))
     }

@@ -43,7 +43,7 @@ def digest_list(request: HttpRequest) -> HttpResponse:
     standings = memberships_of(user)
     coordinated = [m.community for m, standing in standings if standing.effective in permissions.COORDINATORS]
     context = {
-        "digests": digests.digests_visible_to(user).order_by("-slot", "-pk")[:200],
+        "digests": digests.digests_visible_to(user, standings).order_by("-slot", "-pk")[:200],
         "coordinated": coordinated,
         "debug": settings.DEBUG,
     }
@@ -68,13 +68,13 @@ def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "deliveries": (
             list(digest.deliveries.all()) if permissions.may_view_digest_drafts(user, digest.community) else []
         ),
-        "day": reports.report_of(digest).day,
+        "day": digest.day,
     }
     return render(request, "digests/detail.html", context)
 
 
 def _file_name(digest: Digest, extension: str) -> str:
-    return f"knooppunt-digest-{digest.community.slug}-{reports.report_of(digest).day.isoformat()}.{extension}"
+    return f"knooppunt-digest-{digest.community.slug}-{digest.day.isoformat()}.{extension}"
 
 
 @login_required

@@ -16,7 +16,6 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,11 +28,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community import permissions
-from community.models import Community, Membership, Role, User
+from community.models import Community, Membership, User
 from community.people import public_name
+from community.permissions import RoleStanding
 from community.selectors import memberships_of
 from notifications.models import Kind
 from notifications.services import Event, notify
+from signals import recipients
 from signals.models import (
     DeliveryStatus,
     Digest,
@@ -52,7 +53,6 @@ from signals.workflow import signal_transition
 
 logger = logging.getLogger(__name__)
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 TREND_WEEKS = 12
 KEY_POINTS = 3
 # How long after its moment a slot may still be compiled (beat or a worker away for a while).
@@ -69,9 +69,10 @@ def may_see(user: User, digest: Digest) -> bool:
     return permissions.may_view_digest_drafts(user, digest.community)
 
 
-def digests_visible_to(user: User) -> QuerySet[Digest]:
-    """The same rule as ``may_see`` for all the person's communities, in one query."""
-    standings = memberships_of(user)
+def digests_visible_to(user: User, standings: list[tuple[Membership, RoleStanding]] | None = None) -> QuerySet[Digest]:
+    """The same rule as ``may_see`` for all the person's communities, in one query (two without ``standings``,
+    the person's memberships as ``memberships_of`` gives them)."""
+    standings = memberships_of(user) if standings is None else standings
     drafts_of = [m.community_id for m, standing in standings if standing.effective in permissions.COORDINATORS]
     sent_of = [m.community_id for m, standing in standings if standing.effective in permissions.ANY_ROLE]
     return Digest.objects.filter(
@@ -84,11 +85,13 @@ def digests_visible_to(user: User) -> QuerySet[Digest]:
 
 def slot_due(community: Community, now: datetime.datetime) -> datetime.datetime:
     """The community's latest scheduled moment at or before ``now`` (its weekday and time, Amsterdam time)."""
-    local = now.astimezone(AMSTERDAM)
+    local = now.astimezone(timezone.get_default_timezone())
     day = local.date() - datetime.timedelta(days=(local.weekday() - community.digest_weekday) % 7)
-    slot = datetime.datetime.combine(day, community.digest_time, tzinfo=AMSTERDAM)
+    slot = datetime.datetime.combine(day, community.digest_time, tzinfo=timezone.get_default_timezone())
     if slot > local:
-        slot = datetime.datetime.combine(day - datetime.timedelta(days=7), community.digest_time, tzinfo=AMSTERDAM)
+        slot = datetime.datetime.combine(
+            day - datetime.timedelta(days=7), community.digest_time, tzinfo=timezone.get_default_timezone()
+        )
     return slot
 
 
@@ -204,14 +207,14 @@ def snapshot_of(signal: Signal) -> dict[str, object]:
 
 def community_figures(community: Community, slot: datetime.datetime) -> dict[str, object]:
     """Community-wide figures for the charts: new signals per week over the last 12 weeks before the slot."""
-    start = (slot.astimezone(AMSTERDAM) - datetime.timedelta(weeks=TREND_WEEKS)).date()
+    start = (slot.astimezone(timezone.get_default_timezone()) - datetime.timedelta(weeks=TREND_WEEKS)).date()
     start -= datetime.timedelta(days=start.weekday())
     weeks = {start + datetime.timedelta(weeks=n): 0 for n in range(TREND_WEEKS + 1)}
-    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=AMSTERDAM)
+    since = datetime.datetime.combine(start, datetime.time.min, tzinfo=timezone.get_default_timezone())
     rows = (
         Signal.objects.filter(community=community, created_at__gte=since, created_at__lte=slot)
         .exclude(status=Status.MERGED)
-        .annotate(week=TruncWeek("created_at", tzinfo=AMSTERDAM))
+        .annotate(week=TruncWeek("created_at", tzinfo=timezone.get_default_timezone()))
         .values("week")
         .annotate(count=Count("pk"))
     )
@@ -222,19 +225,6 @@ def community_figures(community: Community, slot: datetime.datetime) -> dict[str
     return {"trend": [[week.isoformat(), count] for week, count in sorted(weeks.items())][-TREND_WEEKS:]}
 
 
-def _title(community: Community, slot: datetime.datetime) -> str:
-    return f"{community.name}, {slot.astimezone(AMSTERDAM).date().isoformat()}"
-
-
-def _coordinators(community: Community, *, liaisons: bool = False) -> set[int]:
-    roles = [Role.COORDINATOR, Role.LIAISON] if liaisons else [Role.COORDINATOR]
-    return set(
-        Membership.objects.filter(community=community, role__in=roles, user__is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
 def _tell(digest: Digest, detail: object, recipients: Iterable[int], actor: User | None = None) -> None:
     notify(
         Event(
@@ -242,7 +232,7 @@ def _tell(digest: Digest, detail: object, recipients: Iterable[int], actor: User
             community=digest.community,
             subject_key=f"digest:{digest.pk}",
             url=reverse("digest_detail", args=[digest.pk]),
-            title=_title(digest.community, digest.slot),
+            title=f"{digest.community.name}, {digest.day.isoformat()}",
             actor=actor,
             detail=detail,  # type: ignore[arg-type]
         ),
@@ -274,7 +264,7 @@ def digest_compile(community: Community, slot: datetime.datetime) -> Digest | No
         logger.info("digest %s compiled for community %s (%s signals)", digest.pk, community.pk, len(items))
         if community.digest_approval or not digest.items.exists() or not community.digest_targets.exists():
             # Approval switched off still leaves a draft with nothing to send, or no one to send it to.
-            _tell(digest, gettext_lazy("a draft awaits your approval"), _coordinators(community))
+            _tell(digest, gettext_lazy("a draft awaits your approval"), recipients.coordinators_of(community.pk))
         else:
             digest_approve(actor=None, digest=digest)
     return digest
@@ -408,10 +398,8 @@ def digest_finish(digest_id: int) -> bool:
             digest_item__digest=digest, digest_item__held_back=False, status=Status.ESCALATED
         ):
             signal_transition(actor=None, signal=signal, to=Status.REPORTED)
-        _tell(digest, gettext_lazy("sent to the targets"), _coordinators(digest.community, liaisons=True))
+        _tell(
+            digest, gettext_lazy("sent to the targets"), recipients.coordinators_of(digest.community_id, liaisons=True)
+        )
     logger.info("digest %s sent", digest_id)
     return True
-
-
-def included(digest: Digest) -> list[DigestItem]:
-    return list(digest.items.filter(held_back=False).order_by("pk"))

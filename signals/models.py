@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -427,6 +429,11 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} {self.slot:%Y-%m-%d}"
+
+    @property
+    def day(self) -> datetime.date:
+        """The slot's date where the community is (Amsterdam)."""
+        return timezone.localtime(self.slot).date()
 
 
 class DigestItem(models.Model):

@@ -19,14 +19,13 @@ import csv
 import io
 from collections import defaultdict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from signals.models import Answer, Recognition, Signal, Status
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MIN_CELL = 5
 MEASURES = ("signals", "recognitions", "escalations", "answers")
 KEYS = ("community", "month", "theme", "municipality")
@@ -41,7 +40,7 @@ def _published_signals() -> QuerySet[Signal]:
 def _count(rows: QuerySet[Any], prefix: str, date_field: str) -> dict[Key, int]:
     counted = (
         rows.order_by()
-        .annotate(month=TruncMonth(date_field, tzinfo=AMSTERDAM))
+        .annotate(month=TruncMonth(date_field, tzinfo=timezone.get_default_timezone()))
         .values("month", f"{prefix}community__slug", f"{prefix}theme__slug", f"{prefix}municipality__cbs_code")
         .annotate(count=Count("pk"))
     )

@@ -16,11 +16,12 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.utils import timezone
 
 from community.mail import mail_compose, mails_send
-from signals import digests, reports
+from signals import digests
 from signals.models import DeliveryStatus, Digest, DigestDelivery, DigestStatus
 
 logger = logging.getLogger(__name__)
@@ -45,11 +46,11 @@ def stale_mark_uncertain(digest_id: int | None = None) -> int:
     return marked
 
 
-def _message(delivery: DigestDelivery, digest: Digest):  # type: ignore[no-untyped-def]
+def _message(delivery: DigestDelivery, digest: Digest) -> EmailMultiAlternatives:
     message = mail_compose(
         to=delivery.address,
         template="digests/email/digest",
-        context={"digest": digest, "day": reports.report_of(digest).day, "report_html": digest.html},
+        context={"digest": digest, "day": digest.day, "report_html": digest.html},
         language=digest.language,
         headers={"Message-ID": delivery.message_id},
     )
@@ -60,12 +61,11 @@ def _message(delivery: DigestDelivery, digest: Digest):  # type: ignore[no-untyp
     return message
 
 
-def delivery_send(delivery_id: int) -> DeliveryStatus | None:
-    """Claim one due delivery and mail it; None when it was not due (sent, claimed elsewhere, waiting, gone)."""
-    delivery = DigestDelivery.objects.select_related("digest__community").filter(pk=delivery_id).first()
-    if delivery is None:
-        return None
-    message = _message(delivery, delivery.digest)  # built before the claim: a failure here sends nothing
+def delivery_send(delivery: DigestDelivery, digest: Digest) -> DeliveryStatus | None:
+    """Claim one due delivery of ``digest`` and mail it; None when it was not due (sent, claimed elsewhere,
+    waiting, gone)."""
+    delivery_id = delivery.pk
+    message = _message(delivery, digest)  # built before the claim: a failure here sends nothing
     now = timezone.now()
     claimed = DigestDelivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
@@ -93,13 +93,11 @@ def delivery_send(delivery_id: int) -> DeliveryStatus | None:
 def digest_send(digest_id: int) -> int:
     """Send what is due of an approved digest; finish it when nothing is left to send. Returns mails sent."""
     stale_mark_uncertain(digest_id)
-    due = DigestDelivery.objects.filter(
-        digest_id=digest_id,
-        digest__status=DigestStatus.APPROVED,
-        status=DeliveryStatus.PENDING,
-        next_attempt_at__lte=timezone.now(),
-    ).order_by("pk")
-    sent = sum(delivery_send(pk) == DeliveryStatus.SENT for pk in list(due.values_list("pk", flat=True)))
+    digest = Digest.objects.select_related("community").filter(pk=digest_id, status=DigestStatus.APPROVED).first()
+    sent = 0
+    if digest is not None:  # loaded once: its PDF goes into every mail
+        due = digest.deliveries.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+        sent = sum(delivery_send(delivery, digest) == DeliveryStatus.SENT for delivery in due.order_by("pk"))
     digests.digest_finish(digest_id)
     return sent
 

@@ -99,15 +99,21 @@ def mentions_added(message: Message, user_ids: Iterable[int]) -> None:
     notify(_event(signal, Kind.MENTION, message.author, url=url), visible)
 
 
+def coordinators_of(community_id: int, *, liaisons: bool = False) -> set[int]:
+    """The community's coordinators (and liaisons): who decide on escalations and digests (one query)."""
+    roles = [Role.COORDINATOR, Role.LIAISON] if liaisons else [Role.COORDINATOR]
+    return set(
+        Membership.objects.filter(community_id=community_id, role__in=roles, user__is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
 def status_changed(signal: Signal, *, actor: User | None, to: Status) -> None:
     """Everyone concerned; an escalation also the community's coordinators, who take it into the next digest."""
     people = concerned(signal)
     if to == Status.ESCALATED:
-        people |= set(
-            Membership.objects.filter(community_id=signal.community_id, role=Role.COORDINATOR).values_list(
-                "user_id", flat=True
-            )
-        )
+        people |= coordinators_of(signal.community_id)
     kind = {Status.ESCALATED: Kind.ESCALATED, Status.ANSWERED: Kind.ANSWER}.get(to, Kind.STATUS)
     notify(_event(signal, kind, actor, detail=Status(to).label), who_may_see(signal, people))
 
@@ -133,4 +139,4 @@ def signal_merged(*, source: Signal, target: Signal, actor: User, moved: Iterabl
 
 def check_back_asked(signal: Signal, user_ids: Iterable[int]) -> list[int]:
     """The people asked "is this still a problem?" (the mail with the answer links is sent by signals.checkbacks)."""
-    return notify(_event(signal, Kind.CHECK_BACK, None), user_ids)
+    return notify(_event(signal, Kind.CHECK_BACK, None), user_ids, mailed_by_caller=True)

@@ -9,12 +9,11 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -22,7 +21,6 @@ from community.models import Community
 from signals import charts
 from signals.models import Digest, Theme
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -42,7 +40,7 @@ class Report:
 
     @property
     def day(self) -> datetime.date:
-        return self.slot.astimezone(AMSTERDAM).date()
+        return timezone.localtime(self.slot).date()
 
     @property
     def rtl(self) -> bool:
@@ -80,19 +78,12 @@ class Report:
             for week, count in self.figures.get("trend", [])
         ]
 
-    def charts(self) -> dict[str, tuple[SafeString, list[tuple[str, int]]]]:
-        """Each chart with the numbers it shows (for the table beside it)."""
-        return {
-            "themes": (charts.bar_chart("themes", _("Signals per theme"), self.per_theme()), self.per_theme()),
-            "trend": (
-                charts.column_chart("trend", _("New signals per week, last 12 weeks"), self.trend()),
-                self.trend(),
-            ),
-            "municipalities": (
-                charts.bar_chart("municipalities", _("Recognitions per municipality"), self.per_municipality()),
-                self.per_municipality(),
-            ),
-        }
+    def charts(self) -> list[charts.Figure]:
+        return [
+            charts.figure("themes", _("Signals per theme"), self.per_theme()),
+            charts.figure("trend", _("New signals per week, last 12 weeks"), self.trend(), over_time=True),
+            charts.figure("municipalities", _("Recognitions per municipality"), self.per_municipality()),
+        ]
 
 
 def report_of(digest: Digest) -> Report:

@@ -49,6 +49,15 @@ def community(reference_data: None) -> Community:
 
 
 @pytest.fixture
+def rule_3_in_3(community: Community) -> Community:
+    """An escalation rule of 3 people in 3 municipalities and 2 organisations: the reporter (Tilburg) and two
+    more places."""
+    community.min_recognitions, community.min_municipalities, community.min_organisations = 3, 3, 2
+    community.save()
+    return community
+
+
+@pytest.fixture
 def housing(reference_data: None) -> Theme:
     return Theme.objects.get(slug="housing")
 

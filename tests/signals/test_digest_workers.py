@@ -61,7 +61,7 @@ def escalated(community: Community, coordinator: User, housing: Theme) -> Callab
 
 def scheduled_a_minute_ago(community: Community) -> None:
     """The community's weekly slot was a minute ago (beat compiles a slot only shortly after its moment)."""
-    moment = (timezone.now() - datetime.timedelta(minutes=1)).astimezone(digests.AMSTERDAM)
+    moment = (timezone.now() - datetime.timedelta(minutes=1)).astimezone(timezone.get_default_timezone())
     Community.objects.filter(pk=community.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=30),
         digest_weekday=moment.weekday(),

@@ -34,7 +34,7 @@ from tests.signals.conftest import MakeMember
 pytestmark = pytest.mark.django_db
 
 Commit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
-AMS = digests.AMSTERDAM
+AMS = timezone.get_default_timezone()
 SLOT = datetime.datetime(2026, 11, 16, 8, 0, tzinfo=AMS)
 
 

@@ -36,14 +36,6 @@ Commit = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
 
 
 @pytest.fixture
-def rule_3_in_3(community: Community) -> Community:
-    """3 people in 3 municipalities and 2 organisations: the reporter (Tilburg) and two more places."""
-    community.min_recognitions, community.min_municipalities, community.min_organisations = 3, 3, 2
-    community.save()
-    return community
-
-
-@pytest.fixture
 def coordinator(make_member: MakeMember) -> User:
     return make_member("GM0855", role=Role.COORDINATOR, organisation="Gemeente Tilburg", display_name="Cora")
 

@@ -57,13 +57,6 @@ def assert_escalated_exactly_once(signal_ids: list[int], told: set[int]) -> None
 
 
 @pytest.fixture
-def rule_3_in_3(community: Community) -> Community:
-    community.min_recognitions, community.min_municipalities, community.min_organisations = 3, 3, 2
-    community.save()
-    return community
-
-
-@pytest.fixture
 def at_the_rule(rule_3_in_3: Community, housing: Theme) -> Callable[[int], tuple[list[int], set[int]]]:
     """``count`` open signals, each recognised by three people in three municipalities and followed by
     one more person; made in bulk (no task is scheduled). Returns their ids and who should be told."""
