@@ -14,7 +14,7 @@ def public_name(user: User | None, community: Community) -> str:
     Hart van Brabant": kind and region, never the name or a small
     municipality that could identify them (PRODUCT.md, Privacy).
     """
-    if user is None:
+    if user is None or user.erased_at is not None:
         return _("a former member")
     if not user.pseudonymous:
         return user.display_name

@@ -210,6 +210,17 @@ NOTIFICATIONS_MAIL_DELAY_SECONDS = env_int("NOTIFICATIONS_MAIL_DELAY_SECONDS", 0
 # CELERY_TASK_TIME_LIMIT); it becomes "uncertain" and is never sent again (signals.outbox).
 DIGEST_SENDING_STALE_SECONDS = 900
 
+# --- Privacy: retention -------------------------------------------------------
+# The one place of the retention periods: the privacy statement (/privacy/) states them and the daily
+# task "privacy.retention" (community.retention) enforces them. Days unless the name says otherwise.
+RETENTION_READ_NOTIFICATIONS_DAYS = 90  # a read notification has done its work
+RETENTION_UNREAD_NOTIFICATIONS_DAYS = 365  # an unread one that is a year old will not be read any more
+RETENTION_UNVERIFIED_ACCOUNT_DAYS = 30  # signed up, never confirmed the address, never signed in
+RETENTION_INACTIVE_ACCOUNT_DAYS = 365  # deactivated and not signed in for a year: erased like a deletion
+RETENTION_DELIVERY_ADDRESS_DAYS = 180  # digest deliveries keep their recipient address this long
+# The one-time code that confirms an account deletion works this long (and is purged after it).
+ACCOUNT_DELETION_CODE_MINUTES = 15
+
 # --- Mail -------------------------------------------------------------------
 
 if not DEBUG and env_str("EMAIL_URL") is None:
@@ -371,11 +382,17 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Logging ----------------------------------------------------------------
 
+# What people write never reaches a log: the filter takes values out of queries and database errors
+# (community.logfilters). On the handler for all output, and on the two loggers that carry such text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_query_values": {"()": "community.logfilters.NoQueryValues"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_query_values"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING", "filters": ["no_query_values"]},
+        "django.request": {"filters": ["no_query_values"]},
+    },
 }

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from community.views import account, health, joining, members
+from community.views import account, health, joining, members, privacy
 
 # Staff sign in through allauth too: its rate limits and, where enrolled, the second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -36,6 +36,11 @@ urlpatterns = [
     path("settings/", account.account_settings, name="account_settings"),
     path("settings/tokens/", account.api_token_new, name="api_token_new"),
     path("settings/tokens/<int:pk>/revoke/", account.api_token_delete, name="api_token_revoke"),
+    path("settings/privacy/", privacy.privacy_settings, name="privacy_settings"),
+    path("settings/privacy/export/", privacy.privacy_export, name="privacy_export"),
+    path("settings/privacy/delete/", privacy.privacy_delete_request, name="privacy_delete_request"),
+    path("settings/privacy/delete/confirm/", privacy.privacy_delete_confirm, name="privacy_delete_confirm"),
+    path("privacy/", privacy.privacy_statement, name="privacy_statement"),
     path("", include("signals.urls")),
     path("", include("notifications.urls")),
     path("api/v1/", include("api.urls")),

@@ -8,3 +8,7 @@ class SignalsConfig(AppConfig):
 
     def ready(self) -> None:
         from signals import receivers  # noqa: F401 -- connects the receivers
+        from signals.personal_data import signals_sections_register
+
+        # Its sections of the personal-data export, its eraser and its retention purge (community.personal_data).
+        signals_sections_register()

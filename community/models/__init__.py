@@ -17,6 +17,7 @@ from community.models.core import (
     addresses_in,
 )
 from community.models.joining import INVITATION_VALIDITY, Application, ApplicationStatus, Invitation
+from community.models.privacy import DeletionCode
 from community.models.tokens import ApiToken
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "AuditEntryQuerySet",
     "Community",
+    "DeletionCode",
     "DigestTarget",
     "Language",
     "Membership",

@@ -286,6 +286,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Set when the account was deleted (community.erasure): the row stays so that what the person
+    # contributed keeps its author, shown as "a former member"; everything personal is gone.
+    erased_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -306,6 +309,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
+        if self.erased_at is not None:
+            return str(_("a former member"))
         return self.display_name or self.email
 
     def clean(self) -> None:
