@@ -14,7 +14,8 @@ Two ways such text reaches a log, both closed here:
 
 Settings attach the filter to the console handler (all output) and to the
 ``django.request`` and ``django.db.backends`` loggers (so every handler of
-theirs, including a test's, sees the cleaned record).
+theirs, including a test's, sees the cleaned record); a Celery worker, which
+sets up its own handlers, gets it in ``community.celery``.
 """
 
 from __future__ import annotations
@@ -47,9 +48,18 @@ class NoQueryValues(logging.Filter):
             record.params = None
             record.msg = "(%.3f) %s; args=(left out); alias=%s"
             record.args = (float(getattr(record, "duration", 0.0)), sql, getattr(record, "alias", ""))
+        if "DETAIL:" in str(record.msg) or any("DETAIL:" in str(arg) for arg in _args(record)):
+            # An error put into the message itself ("… failed: %s", error).
+            record.msg, record.args = without_details(record.getMessage()), ()
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = without_details("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
             record.exc_info = None
         elif record.exc_text:
             record.exc_text = without_details(record.exc_text)
         return True
+
+
+def _args(record: logging.LogRecord) -> tuple[object, ...]:
+    if isinstance(record.args, tuple):
+        return record.args
+    return tuple(record.args.values()) if isinstance(record.args, dict) else ()

@@ -110,3 +110,10 @@ def test_query_shape_stays_when_values_are_taken_out() -> None:
     record.sql, record.params, record.duration, record.alias = sql, ("it's",), 0.001, "default"
     assert NoQueryValues().filter(record)
     assert "it" not in record.getMessage().replace("INSERT INTO", "") and "default" in record.getMessage()
+
+
+def test_row_details_are_left_out_when_an_error_is_put_into_the_message() -> None:
+    error = "new row violates check constraint\nDETAIL:  Failing row contains (7, Mijn verhaal)."
+    record = logging.LogRecord("celery.app.trace", logging.ERROR, "", 0, "task failed: %s", (error,), None)
+    assert NoQueryValues().filter(record)
+    assert "Mijn verhaal" not in record.getMessage() and "task failed: new row violates" in record.getMessage()
