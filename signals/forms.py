@@ -54,9 +54,12 @@ class SignalForm(forms.Form):
         if communities.count() == 1:
             fields["community"].initial = communities.first()
         fields["language"].initial = user.preferred_language
-        own = user.municipalities.all()
-        fields["recognised_from"].queryset = own
-        if own.count() <= 1:
+        own = list(user.municipalities.all())
+        fields["recognised_from"].queryset = user.municipalities.all()
+        if len(own) == 1:
+            # Most reports are about one's own municipality: one field less to fill on a phone.
+            fields["municipality"].initial = own[0]
+        if len(own) <= 1:
             del self.fields["recognised_from"]
         if short:
             # Plain Dutch (B1) for status holders: short questions, an example each.

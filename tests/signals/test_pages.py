@@ -292,6 +292,16 @@ def new_signal_data(community: Community, housing: Theme, **overrides: Any) -> d
     }
 
 
+def test_the_form_proposes_the_reporters_municipality_when_they_have_one(
+    client: Client, make_member: MakeMember
+) -> None:
+    form = logged_in(client, make_member("GM0766")).get(reverse("signal_new")).context["form"]
+    assert form["municipality"].initial == muni("GM0766")
+    someone = make_member("GM0766")
+    someone.municipalities.add(muni("GM0855"))
+    assert logged_in(client, someone).get(reverse("signal_new")).context["form"]["municipality"].initial is None
+
+
 def test_a_status_holder_gets_the_short_form_in_plain_words(client: Client, make_member: MakeMember) -> None:
     holder = make_member("GM0766", kind=UserKind.STATUS_HOLDER)
     html = logged_in(client, holder).get(reverse("signal_new")).content.decode()

@@ -1,0 +1,173 @@
+"""WCAG 2.1 AA in Debian's Chromium: every page of the URL table for every role in Dutch, and for a member
+in English and Arabic, scanned by axe-core with zero violations; each page also reflows to 320 px, loads
+nothing from another host, raises no script error and stays light."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from tests.browser import Watch, chromium
+from tests.inclusion.pages import ADMIN_KINDS, PAGES, NotAPage, admin_kind, entry_for, screens_for, url_names
+from tests.inclusion.scan import Weight, horizontal_overflow, violations
+from tests.inclusion.world import ROLES, World
+
+SIGNAL_PAGE_LIMIT = 150 * 1024  # bytes of HTML + CSS + JS, compressed, on the signal pages
+DIRECTION = {"nl": "ltr", "en": "ltr", "ar": "rtl"}
+
+pytestmark = pytest.mark.django_db  # the world is committed by the package's fixture; each test only reads
+
+
+def test_every_url_pattern_is_in_the_table() -> None:
+    names = set(url_names())
+    missing = sorted(name for name in names if entry_for(name) is None)
+    assert not missing, f"add these URL patterns to tests/inclusion/pages.py (a Screen or a NotAPage): {missing}"
+    stale = sorted(set(PAGES) - names)
+    assert not stale, f"tests/inclusion/pages.py names patterns that no longer exist: {stale}"
+    kinds = {admin_kind(name) for name in names if name.startswith("admin:")}
+    assert set(ADMIN_KINDS) == kinds, f"admin page kinds changed: {sorted(kinds ^ set(ADMIN_KINDS))}"
+    assert all(isinstance(entry, NotAPage) or entry.roles for entry in PAGES.values())
+
+
+def context_for(browser: Browser, base: str, world: World, role: str, language: str) -> BrowserContext:
+    context = browser.new_context(locale={"nl": "nl-NL", "en": "en-GB", "ar": "ar"}[language])
+    cookies = [{"name": "django_language", "value": language, "url": base}]
+    if role != "anonymous":
+        cookies.append({"name": "sessionid", "value": world.sessions[role], "url": base})
+    context.add_cookies(cookies)  # type: ignore[arg-type]
+    return context
+
+
+SCANS = [(role, "nl") for role in ROLES] + [("member", "en"), ("member", "ar")]
+
+
+@pytest.mark.parametrize(("role", "language"), SCANS, ids=[f"{role}-{language}" for role, language in SCANS])
+def test_every_page_has_no_violations(live_url: str, world: World, role: str, language: str) -> None:
+    screens = screens_for(role, world)  # before the browser starts: it reads the database
+    assert screens, f"no pages for {role}"
+    with chromium() as browser:
+        problems, weights = scan_pages(browser, live_url, world, role, language, screens)
+    report(f"weights-{role}-{language}", weights)
+    assert not problems, "\n".join(problems)
+
+
+def scan_pages(
+    browser: Browser, live_url: str, world: World, role: str, language: str, screens: list[tuple[str, str]]
+) -> tuple[list[str], dict[str, int]]:
+    context = context_for(browser, live_url, world, role, language)
+    page = context.new_page()
+    watch = Watch(page, live_url)
+    problems: list[str] = []
+    weights: dict[str, int] = {}
+    for name, path in screens:
+        weight = Weight()
+        page.on("response", weight)
+        response = page.goto(live_url + path, wait_until="load")
+        page.remove_listener("response", weight)
+        where = f"{role}/{language} {path} ({name})"
+        if response is None or response.status != 200:
+            problems.append(f"{where}: status {response and response.status}, expected a page")
+            continue
+        problems.extend(check_page(page, where, language, ours=not name.startswith(("admin:", "api_docs"))))
+        weights[path] = weight.total
+        if name.startswith("signal_") and weight.total > SIGNAL_PAGE_LIMIT:
+            problems.append(f"{where}: {weight.total} bytes compressed, over {SIGNAL_PAGE_LIMIT}")
+    problems.extend(f"{role}/{language}: {problem}" for problem in watch.problems)
+    context.close()
+    return problems, weights
+
+
+def check_page(page: Page, where: str, language: str, *, ours: bool = True) -> list[str]:
+    """axe-core's violations, reflow at 320 px, and (on our own pages) the language and its direction."""
+    problems = [f"{where}: {line}" for line in violations(page)]
+    html = page.locator("html")
+    if ours and (html.get_attribute("lang") != language or html.get_attribute("dir") != DIRECTION[language]):
+        problems.append(f"{where}: lang={html.get_attribute('lang')} dir={html.get_attribute('dir')}")
+    overflow = horizontal_overflow(page)
+    if overflow:
+        problems.append(f"{where}: {overflow}")
+    return problems
+
+
+def report(name: str, data: object) -> None:
+    """Figures for the notes (page weights), when KNOOPPUNT_REPORT_DIR names a folder for them."""
+    folder = os.environ.get("KNOOPPUNT_REPORT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{name}.json").write_text(json.dumps(data, indent=2))
+
+
+@dataclass(frozen=True)
+class WrongInput:
+    """A form sent with what it refuses, as someone would send it (the browser's own checks switched off,
+    so the server's answer is what is scanned)."""
+
+    role: str
+    path: Callable[[World], str]
+    form: str  # CSS selector of the form on the page
+    fill: dict[str, str] = field(default_factory=dict)  # field name → value
+
+
+def _signal(world: World) -> str:
+    return f"/signals/{world.signal}/"
+
+
+ERROR_STATES = [
+    WrongInput("anonymous", lambda w: "/accounts/login/", "main form[method=post]",
+               {"login": "jeroen@knooppunt.test", "password": "not-the-password"}),
+    WrongInput("anonymous", lambda w: "/accounts/signup/", "main form[method=post]", {"email": "not an address"}),
+    WrongInput("anonymous", lambda w: "/accounts/login/code/", "main form[method=post]", {"email": "not an address"}),
+    WrongInput("anonymous", lambda w: "/accounts/password/reset/", "main form[method=post]", {"email": "nope"}),
+    WrongInput("member", lambda w: "/signals/new/?form=full", "form.signal-form", {"title": "", "description": ""}),
+    # The privacy guard's state: what it found, with a box to tick for each.
+    WrongInput("member", lambda w: "/signals/new/?form=full", "form.signal-form",
+               {"title": "Wachtlijst voor de taalschool", "description": "Bel mevrouw op 06-12345678."}),
+    WrongInput("status_holder", lambda w: "/signals/new/", "form.signal-form", {"title": "", "description": ""}),
+    WrongInput("member", lambda w: "/settings/", "form[action='/settings/']", {"display_name": ""}),
+    WrongInput("member", _signal, "form.message-form", {"body": "Mail me: iemand@example.org"}),
+    WrongInput("coordinator", lambda w: f"/communities/{w.community}/settings/",
+               "main form[action$='/settings/']", {"min_recognitions": "-1", "name": ""}),
+    WrongInput("coordinator", lambda w: f"/communities/{w.community}/members/",
+               "form[action$='/members/invite/']", {"email": "geen adres"}),
+    WrongInput("coordinator", _signal, "form.move", {}),
+]  # fmt: skip
+
+# An error state shows itself: a message in the form or above it, an alert, or a field marked invalid.
+ERROR_SHOWN = ".errorlist, [role=alert], [aria-invalid=true], .privacy-findings, .messages .message.error"
+ERRORS_LINKED = """() => [...document.querySelectorAll("[aria-invalid=true]")].filter((field) => {
+  const ids = (field.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean);
+  return !ids.some((id) => { const el = document.getElementById(id); return el && el.textContent.trim(); });
+}).map((field) => field.name || field.id)"""
+
+
+@pytest.mark.parametrize("wrong", ERROR_STATES, ids=[f"{w.role}-{w.form}" for w in ERROR_STATES])
+def test_forms_in_their_error_state_have_no_violations(live_url: str, world: World, wrong: WrongInput) -> None:
+    with chromium() as browser:
+        context = context_for(browser, live_url, world, wrong.role, "nl")
+        page = context.new_page()
+        watch = Watch(page, live_url)
+        page.goto(live_url + wrong.path(world))
+        form = page.locator(wrong.form).first
+        form.evaluate("form => { form.noValidate = true; }")
+        for name, value in wrong.fill.items():
+            control = form.locator(f"[name='{name}']")
+            if control.evaluate("el => el.tagName") == "SELECT":
+                control.select_option(value)
+            else:
+                control.fill(value)
+        with page.expect_navigation():
+            form.locator("[type=submit]").first.click()
+        where = f"{wrong.role} {wrong.path(world)} {wrong.form} sent wrong"
+        shown = page.locator(ERROR_SHOWN).count()
+        unlinked = page.evaluate(ERRORS_LINKED)
+        problems = check_page(page, where, "nl") + watch.problems
+        context.close()
+    assert shown, f"{where}: no error shown"
+    assert not unlinked, f"{where}: invalid fields without a linked error message: {unlinked}"
+    assert not problems, "\n".join(problems)
