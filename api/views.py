@@ -6,9 +6,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -19,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import reference
 from api.serializers import (
     CommunitySerializer,
     DigestSerializer,
@@ -594,3 +596,11 @@ class OpenDataCsvView(APIView):
         response = HttpResponse(opendata.as_csv(_open_data()), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="knooppunt-open-data-signals.csv"'
         return _public(response)
+
+
+@require_safe
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """The API reference: public like the schema it is built from, in English like the API's descriptions."""
+    response = HttpResponse(reference.reference_html())
+    response["Content-Language"] = reference.REFERENCE_LANGUAGE
+    return response
