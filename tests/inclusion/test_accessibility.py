@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser import Watch, chromium
 from tests.inclusion.pages import ADMIN_KINDS, PAGES, NotAPage, admin_kind, entry_for, screens_for, url_names
 from tests.inclusion.scan import Weight, horizontal_overflow, violations
-from tests.inclusion.world import ROLES, World
+from tests.inclusion.world import FLOW_PASSWORD, ROLES, World
+from tests.servers import Mailbox
 
 SIGNAL_PAGE_LIMIT = 150 * 1024  # bytes of HTML + CSS + JS, compressed, on the signal pages
 DIRECTION = {"nl": "ltr", "en": "ltr", "ar": "rtl"}
@@ -74,7 +76,8 @@ def scan_pages(
         if response is None or response.status != 200:
             problems.append(f"{where}: status {response and response.status}, expected a page")
             continue
-        problems.extend(check_page(page, where, language, ours=not name.startswith(("admin:", "api_docs"))))
+        # The API reference is English only (its descriptions are), and says so.
+        problems.extend(check_page(page, where, language, ours=name != "api_docs"))
         weights[path] = weight.total
         if name.startswith("signal_") and weight.total > SIGNAL_PAGE_LIMIT:
             problems.append(f"{where}: {weight.total} bytes compressed, over {SIGNAL_PAGE_LIMIT}")
@@ -170,4 +173,53 @@ def test_forms_in_their_error_state_have_no_violations(live_url: str, world: Wor
         context.close()
     assert shown, f"{where}: no error shown"
     assert not unlinked, f"{where}: invalid fields without a linked error message: {unlinked}"
+    assert not problems, "\n".join(problems)
+
+
+def test_flow_steps_have_no_violations(live_url: str, world: World, inbox: Mailbox) -> None:
+    """The pages only reached inside a flow: the code forms of signing in, signing up and confirming it is
+    you, and the second factor; each also with a wrong code."""
+    problems: list[str] = []
+    with chromium() as browser:
+        page = context_for(browser, live_url, world, "anonymous", "nl").new_page()
+        watch = Watch(page, live_url)
+
+        def step(name: str, submit: str = "main form[method=post] [type=submit]", *, error: bool = False) -> None:
+            with page.expect_navigation():
+                page.locator(submit).first.click()
+            assert page.url.endswith(reverse(name)), f"{name}: at {page.url}"
+            if error:
+                expect(page.locator(ERROR_SHOWN).first).to_be_visible()
+            problems.extend(check_page(page, name + (" with a wrong code" if error else ""), "nl"))
+
+        # Signing in by code: the code form, then the code form with a wrong code.
+        page.goto(f"{live_url}/accounts/login/code/")
+        page.locator("main input[name=email]").fill("eva@knooppunt.test")
+        step("account_confirm_login_code")
+        page.locator("main input[name=code]").fill("WRONG-CODE")
+        step("account_confirm_login_code", error=True)
+
+        # Signing up: the page that asks for the code sent to the new address.
+        page.goto(f"{live_url}/accounts/signup/")
+        page.locator("main input[name=email]").fill("nieuwkomer@knooppunt.test")
+        page.locator("main input[name=display_name]").fill("Nieuwkomer")
+        step("account_email_verification_sent")
+
+        # The second factor of a coordinator who signs in with a password, then a wrong code.
+        page.context.clear_cookies()
+        page.goto(f"{live_url}/accounts/login/")
+        page.locator("main input[name=login]").fill("marieke@knooppunt.test")
+        page.locator("main input[name=password]").fill(FLOW_PASSWORD)
+        step("mfa_authenticate", "main form[action='/accounts/login/'] [type=submit]")
+        page.locator("main input[name=code]").fill("000000")
+        step("mfa_authenticate", error=True)
+        problems.extend(watch.problems)
+        page.context.close()
+
+        # Confirming it is you by a code, before a sensitive change.
+        page = context_for(browser, live_url, world, "member", "nl").new_page()
+        page.goto(f"{live_url}/accounts/reauthenticate/code/")
+        step("account_confirm_reauthentication_code")
+        page.context.close()
+    assert inbox.to("eva@knooppunt.test") and inbox.to("nieuwkomer@knooppunt.test")
     assert not problems, "\n".join(problems)

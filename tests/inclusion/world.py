@@ -38,6 +38,7 @@ PERSONAS = {
     "staff": "beheer@knooppunt.test",  # the Django admin
 }
 ROLES = ("anonymous", *PERSONAS)
+FLOW_PASSWORD = "een wachtwoord voor de test"  # the coordinator's, to reach the second-factor step
 SIGNED_IN = tuple(PERSONAS)
 # Those with a membership that lets them read the community's signals.
 MEMBERS = ("member", "status_holder", "moderator", "coordinator", "liaison")
@@ -69,6 +70,8 @@ def build_world() -> World:
     community = Community.objects.get(slug=COMMUNITY_SLUG)
     people = {role: User.objects.get(email=email) for role, email in PERSONAS.items()}
     member, coordinator, moderator = people["member"], people["coordinator"], people["moderator"]
+    coordinator.set_password(FLOW_PASSWORD)
+    coordinator.save(update_fields=["password"])
 
     # A sent digest holding the signals the demo escalated, then a draft for one escalated by hand.
     slot = timezone.now() - datetime.timedelta(days=7)
