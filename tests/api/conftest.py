@@ -10,10 +10,10 @@ from community.tokens import api_token_create
 from tests.signals.conftest import MakeMember, community, housing, make_member, reporter, signal  # noqa: F401
 
 
-def client_for(user: User, scheme: str = "Bearer") -> APIClient:
+def client_for(user: User, scheme: str = "Bearer", language: str = "en") -> APIClient:
     _token, key = api_token_create(user=user, name="tests")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {key}", HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {key}", HTTP_ACCEPT_LANGUAGE=language)
     return client
 
 

@@ -64,6 +64,33 @@ def test_anonymous_requests_are_401_in_the_contract_format(db: None) -> None:
     assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "not_authenticated"
 
 
+def test_errors_speak_the_language_asked_for(make_member: MakeMember) -> None:
+    """Error texts follow Accept-Language (or the person's own language): Django REST framework's own
+    messages as well as ours; the codes stay the same for scripts."""
+    details: dict[str, dict[str, str]] = {}
+    member = make_member()
+    for language in ("en", "nl", "ar"):
+        anonymous = APIClient().get(f"{API}/signals/", HTTP_ACCEPT_LANGUAGE=language)
+        client = client_for(member, language=language)
+        unknown = client.get(f"{API}/signals/999999/")
+        invalid = client.post(f"{API}/signals/", {"title": ""}, format="json")
+        assert (anonymous.json()["code"], unknown.json()["code"], invalid.json()["code"]) == (
+            "not_authenticated",
+            "not_found",
+            "invalid",
+        )
+        details[language] = {
+            "anonymous": anonymous.json()["detail"],
+            "unknown": unknown.json()["detail"],
+            "invalid": invalid.json()["detail"],
+        }
+    assert details["en"]["unknown"] == "Not found, or not in your communities."
+    for language in ("nl", "ar"):
+        for kind, text in details[language].items():
+            assert text and text != details["en"][kind], (language, kind, text)
+    assert all(any("\u0600" <= char <= "\u06ff" for char in text) for text in details["ar"].values())
+
+
 def test_the_browser_session_needs_the_csrf_token_for_writes(
     signal: Signal, make_member: MakeMember, community: Community
 ) -> None:

@@ -302,6 +302,19 @@ def test_the_form_proposes_the_reporters_municipality_when_they_have_one(
     assert logged_in(client, someone).get(reverse("signal_new")).context["form"]["municipality"].initial is None
 
 
+@pytest.mark.parametrize(("language", "arrow"), [("nl", "→"), ("en", "→"), ("ar", "←")])
+def test_the_timeline_arrow_points_the_way_the_text_reads(
+    client: Client, signal: Signal, make_member: MakeMember, language: str, arrow: str
+) -> None:
+    moderator = make_member(role=Role.MODERATOR)
+    signal_transition(actor=moderator, signal=signal, to=Status.RESOLVED_LOCALLY, lesson="Een vast loket.")
+    logged_in(client, moderator).cookies["django_language"] = language
+    timeline = client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    timeline = timeline[timeline.index('id="timeline"') :]
+    other = "←" if arrow == "→" else "→"
+    assert f" {arrow} " in timeline and other not in timeline
+
+
 def test_a_status_holder_gets_the_short_form_in_plain_words(client: Client, make_member: MakeMember) -> None:
     holder = make_member("GM0766", kind=UserKind.STATUS_HOLDER)
     html = logged_in(client, holder).get(reverse("signal_new")).content.decode()
