@@ -89,8 +89,13 @@ def message_post(
                 client_id=client_id,
                 reply_to=reply_to,
             )
-    except IntegrityError:  # the same client_id raced in from another connection
-        return Message.objects.get(author=actor, client_id=client_id), False
+    except IntegrityError:
+        # Only the same client_id racing in from another connection is a retry; any other broken
+        # constraint (a NUL byte, a row gone meanwhile) is an error and stays one.
+        raced = Message.objects.filter(author=actor, client_id=client_id).first() if client_id else None
+        if raced is None:
+            raise
+        return raced, False
     mentioned = [user.pk for user in _mentioned(signal, body) if user.pk != actor.pk]
     Mention.objects.bulk_create([Mention(message=message, user_id=user_id) for user_id in mentioned])
     Signal.objects.filter(pk=signal.pk).update(last_activity_at=message.created_at)

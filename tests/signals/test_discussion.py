@@ -12,6 +12,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -55,6 +56,20 @@ def test_posting_follows_the_signal_and_a_retry_makes_no_second_message(
     assert (created, created_again, again.pk) == (True, False, first.pk)
     assert Message.objects.filter(signal=signal).count() == 1
     assert Follow.objects.filter(user=member, signal=signal).exists()
+
+
+def test_a_broken_constraint_is_an_error_not_a_retry_when_no_client_id_raced(
+    signal: Signal, make_member: MakeMember
+) -> None:
+    with connection.cursor() as cursor:  # rolls back with the test's transaction
+        cursor.execute("ALTER TABLE signals_message ADD CONSTRAINT test_refuses CHECK (body <> 'Derde.')")
+    member = make_member("GM0766")
+    message_post(actor=member, signal=signal, body="Eerste.")
+    message_post(actor=member, signal=signal, body="Tweede.")
+    with pytest.raises(IntegrityError):
+        message_post(actor=member, signal=signal, body="Derde.")
+    with pytest.raises(IntegrityError):
+        message_post(actor=member, signal=signal, body="Derde.", client_id=uuid.uuid4())
 
 
 @pytest.mark.parametrize(("body", "code"), [("   ", "empty"), ("x" * 4001, "too_long")])
