@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from community.admin import AccessibleAdmin
 from signals.models import Flag, Signal, SignalEvent, Theme
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin[Theme]):
+class ThemeAdmin(AccessibleAdmin[Theme]):
     """Themes are global data that staff edit (PRODUCT.md)."""
 
     list_display = ["slug", "name_nl", "name_en", "name_ar", "position"]
@@ -27,7 +28,7 @@ class SignalEventInline(admin.TabularInline[SignalEvent, Signal]):
 
 
 @admin.register(Signal)
-class SignalAdmin(admin.ModelAdmin[Signal]):
+class SignalAdmin(AccessibleAdmin[Signal]):
     """For looking up; signals change through the pages, where the rules and the timeline apply."""
 
     list_display = ["title", "community", "status", "recognition_count", "municipality_count", "created_at"]
@@ -47,7 +48,7 @@ class SignalAdmin(admin.ModelAdmin[Signal]):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin[Flag]):
+class FlagAdmin(AccessibleAdmin[Flag]):
     """For looking up; flags are handled in the moderation queue, where hiding and dismissing are audited."""
 
     list_display = ["pk", "message", "signal", "created_at", "handled_at", "outcome"]
