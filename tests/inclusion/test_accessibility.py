@@ -77,7 +77,8 @@ def scan_pages(
             problems.append(f"{where}: status {response and response.status}, expected a page")
             continue
         # The API reference is English only (its descriptions are), and says so.
-        problems.extend(check_page(page, where, language, ours=name != "api_docs"))
+        with watch.console_ignored():
+            problems.extend(check_page(page, where, language, ours=name != "api_docs"))
         weights[path] = weight.total
         if name.startswith("signal_") and weight.total > SIGNAL_PAGE_LIMIT:
             problems.append(f"{where}: {weight.total} bytes compressed, over {SIGNAL_PAGE_LIMIT}")
