@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
-from community.i18n import CATALOGUE_LANGUAGES, catalogue_problems
+from community.i18n import CATALOGUE_LANGUAGES, catalogue_problems, read_catalogue
 
 
 @pytest.mark.parametrize("language", CATALOGUE_LANGUAGES)
 def test_catalogue_translates_every_string_of_ours(language: str) -> None:
     problems = catalogue_problems(language)
     assert not problems, "\n".join(["Run `manage.py i18n_update` and translate:", *problems])
+
+
+# The formal "u/uw/uzelf" as whole words; "uur", "uit" or "nu" are other words, \b keeps them apart.
+FORMAL_DUTCH = re.compile(r"\b(u|U|uw|Uw|uzelf)\b")
+# Translations where such a word is no form of address (e.g. a "U-bocht"); none yet. Keyed by msgid.
+FORMAL_DUTCH_ALLOWED: frozenset[str] = frozenset()
+
+
+def test_dutch_speaks_to_people_as_je() -> None:
+    """Dutch addresses the reader informally (je/jij/jouw) everywhere, never with u/uw."""
+    formal = []
+    for message in read_catalogue("nl"):
+        if not message.id or message.id in FORMAL_DUTCH_ALLOWED:
+            continue
+        translations = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if any(FORMAL_DUTCH.search(text or "") for text in translations):
+            msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+            formal.append(f"{msgid!r}: {' | '.join(translations)!r}")
+    assert not formal, "\n".join(["Say je/jij/jouw, not u/uw, in:", *formal])
 
 
 def write(path: Path, text: str) -> None:
