@@ -269,7 +269,7 @@ def test_deletion_is_refused_when_the_person_is_the_last_coordinator(
 ) -> None:
     client = signed_in(alice)
     page = client.get(reverse("privacy_settings")).content.decode()
-    assert "U bent de enige coördinator van CoP HvB." in page and reverse("privacy_delete_confirm") not in page
+    assert "Je bent de enige coördinator van CoP HvB." in page and reverse("privacy_delete_confirm") not in page
     ask_code(client, django_capture_on_commit_callbacks)
     assert mailbox == [] and not DeletionCode.objects.filter(user=alice).exists()
 

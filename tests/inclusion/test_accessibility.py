@@ -217,6 +217,17 @@ def test_flow_steps_have_no_violations(live_url: str, world: World, inbox: Mailb
         problems.extend(watch.problems)
         page.context.close()
 
+        # Deleting one's account: the form for the emailed code, then that form with a wrong code.
+        page = context_for(browser, live_url, world, "applicant", "nl").new_page()
+        page.goto(f"{live_url}/settings/privacy/")
+        step("privacy_settings", "form[action$='/settings/privacy/delete/'] [type=submit]")
+        page.locator("main input[name=code]").fill("000000")
+        with page.expect_navigation():
+            page.locator("form[action$='/confirm/'] [type=submit]").click()
+        expect(page.locator(ERROR_SHOWN).first).to_be_visible()
+        problems.extend(check_page(page, "privacy_delete_confirm with a wrong code", "nl"))
+        page.context.close()
+
         # Confirming it is you by a code, before a sensitive change.
         page = context_for(browser, live_url, world, "member", "nl").new_page()
         page.goto(f"{live_url}/accounts/reauthenticate/code/")

@@ -95,7 +95,7 @@ def test_one_click_on_a_check_back_link_records_the_answer_in_the_browser(
         page = browser.new_context(locale="nl-NL").new_page()
         watch = Watch(page, live_url)
         page.goto(f"{live_url}/check-backs/{checkbacks.token_for(answer, True)}/")
-        expect(page.get_by_role("status")).to_contain_text("uw antwoord is vastgelegd")
+        expect(page.get_by_role("status")).to_contain_text("je antwoord is opgeslagen")
         problems = watch.problems
     answer.refresh_from_db()
     assert answer.still_a_problem is True and answer.answered_at is not None

@@ -87,7 +87,7 @@ def test_one_click_from_the_mail_records_the_answer_once_without_signing_in(
     answer = CheckBackAnswer.objects.get(user=reporter)
     assert answer.answered_at is None
     page = client.post(yes).content.decode()
-    assert "uw antwoord is vastgelegd" in page.lower()
+    assert "je antwoord is opgeslagen" in page.lower()
     answer.refresh_from_db()
     first = answer.answered_at
     assert answer.still_a_problem is True and first is not None
