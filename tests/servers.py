@@ -201,6 +201,14 @@ class Mailbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [message for recipients, message in self.received if address in recipients]
 
+    def code_sent_to(self, address: str) -> str:
+        """The one-time code in the latest mail to ``address`` (allauth's: a line of its own, ``LKLG-NVMN``)."""
+        body = self.to(address)[-1].get_body(("plain",))
+        assert body is not None
+        match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", body.get_content(), re.MULTILINE)
+        assert match, body.get_content()
+        return match.group(1)
+
 
 @contextmanager
 def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[Mailbox, int]]:

@@ -1,4 +1,5 @@
-"""What the browser tests check on every page: axe-core's rules, reflow at 320 px, weight, third parties."""
+"""What the browser tests check on every page (axe-core's rules, reflow at 320 px, language, weight), and the
+browser context of a role in a language."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import gzip
 from dataclasses import dataclass, field
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Browser, BrowserContext, Page, Response
+
+from tests.inclusion.world import World
 
 AXE = Axe()
 # Every rule of WCAG 2.0/2.1 A and AA, and axe's best practices on top. None is switched off.
@@ -16,6 +19,8 @@ AXE_OPTIONS = {
 }
 REFLOW_WIDTH = 320  # WCAG 2.1, 1.4.10 Reflow: https://www.w3.org/WAI/WCAG21/Understanding/reflow.html
 WEIGHED = {"document", "stylesheet", "script"}
+DIRECTION = {"nl": "ltr", "en": "ltr", "ar": "rtl"}
+LOCALE = {"nl": "nl-NL", "en": "en-GB", "ar": "ar"}
 
 
 def violations(page: Page) -> list[str]:
@@ -76,3 +81,24 @@ class Weight:
     @property
     def total(self) -> int:
         return sum(self.bytes_by_url.values())
+
+
+def context_for(browser: Browser, base: str, world: World, role: str, language: str) -> BrowserContext:
+    context = browser.new_context(locale=LOCALE[language])
+    cookies = [{"name": "django_language", "value": language, "url": base}]
+    if role != "anonymous":
+        cookies.append({"name": "sessionid", "value": world.sessions[role], "url": base})
+    context.add_cookies(cookies)  # type: ignore[arg-type]
+    return context
+
+
+def check_page(page: Page, where: str, language: str, *, ours: bool = True) -> list[str]:
+    """axe-core's violations, reflow at 320 px, and (on our own pages) the language and its direction."""
+    problems = [f"{where}: {line}" for line in violations(page)]
+    html = page.locator("html")
+    if ours and (html.get_attribute("lang") != language or html.get_attribute("dir") != DIRECTION[language]):
+        problems.append(f"{where}: lang={html.get_attribute('lang')} dir={html.get_attribute('dir')}")
+    overflow = horizontal_overflow(page)
+    if overflow:
+        problems.append(f"{where}: {overflow}")
+    return problems

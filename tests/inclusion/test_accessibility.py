@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.browser import Watch, chromium
 from tests.inclusion.pages import ADMIN_KINDS, PAGES, NotAPage, admin_kind, entry_for, screens_for, url_names
-from tests.inclusion.scan import Weight, horizontal_overflow, violations
+from tests.inclusion.scan import Weight, check_page, context_for
 from tests.inclusion.world import FLOW_PASSWORD, ROLES, World
 from tests.servers import Mailbox
 
 SIGNAL_PAGE_LIMIT = 150 * 1024  # bytes of HTML + CSS + JS, compressed, on the signal pages
-DIRECTION = {"nl": "ltr", "en": "ltr", "ar": "rtl"}
 
 pytestmark = pytest.mark.django_db  # the world is committed by the package's fixture; each test only reads
 
@@ -35,15 +34,6 @@ def test_every_url_pattern_is_in_the_table() -> None:
     kinds = {admin_kind(name) for name in names if name.startswith("admin:")}
     assert set(ADMIN_KINDS) == kinds, f"admin page kinds changed: {sorted(kinds ^ set(ADMIN_KINDS))}"
     assert all(isinstance(entry, NotAPage) or entry.roles for entry in PAGES.values())
-
-
-def context_for(browser: Browser, base: str, world: World, role: str, language: str) -> BrowserContext:
-    context = browser.new_context(locale={"nl": "nl-NL", "en": "en-GB", "ar": "ar"}[language])
-    cookies = [{"name": "django_language", "value": language, "url": base}]
-    if role != "anonymous":
-        cookies.append({"name": "sessionid", "value": world.sessions[role], "url": base})
-    context.add_cookies(cookies)  # type: ignore[arg-type]
-    return context
 
 
 SCANS = [(role, "nl") for role in ROLES] + [("member", "en"), ("member", "ar")]
@@ -85,18 +75,6 @@ def scan_pages(
     problems.extend(f"{role}/{language}: {problem}" for problem in watch.problems)
     context.close()
     return problems, weights
-
-
-def check_page(page: Page, where: str, language: str, *, ours: bool = True) -> list[str]:
-    """axe-core's violations, reflow at 320 px, and (on our own pages) the language and its direction."""
-    problems = [f"{where}: {line}" for line in violations(page)]
-    html = page.locator("html")
-    if ours and (html.get_attribute("lang") != language or html.get_attribute("dir") != DIRECTION[language]):
-        problems.append(f"{where}: lang={html.get_attribute('lang')} dir={html.get_attribute('dir')}")
-    overflow = horizontal_overflow(page)
-    if overflow:
-        problems.append(f"{where}: {overflow}")
-    return problems
 
 
 def report(name: str, data: object) -> None:

@@ -5,13 +5,12 @@ text alternative and statuses told in words."""
 from __future__ import annotations
 
 import re
-from email.message import EmailMessage
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import Watch, chromium
-from tests.inclusion.test_accessibility import context_for
+from tests.inclusion.scan import context_for
 from tests.inclusion.world import World
 from tests.servers import Mailbox, wait_until
 
@@ -26,15 +25,6 @@ FOCUS = """() => {
   const label = (el.textContent || el.name || "").trim().slice(0, 40);
   return {visible: outline || style.boxShadow !== "none", name: `${el.tagName.toLowerCase()}#${el.id} ${label}`};
 }"""
-
-
-def code_in(message: EmailMessage) -> str:
-    """The one-time code in an allauth mail: a line of its own such as ``LKLG-NVMN``."""
-    body = message.get_body(("plain",))
-    assert body is not None
-    match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", body.get_content(), re.MULTILINE)
-    assert match, body.get_content()
-    return match.group(1)
 
 
 class Keyboard:
@@ -101,7 +91,7 @@ def test_a_person_signs_in_with_an_emailed_code_by_keyboard(live_url: str, world
         keys.type_into(page.get_by_label("E-mailadres"), "linda@knooppunt.test")
         keys.submit()
         wait_until(lambda: bool(inbox.to("linda@knooppunt.test")), "the sign-in code mail")
-        keys.type_into(page.get_by_label("Code"), code_in(inbox.to("linda@knooppunt.test")[-1]))
+        keys.type_into(page.get_by_label("Code"), inbox.code_sent_to("linda@knooppunt.test"))
         keys.submit()
         expect(page.get_by_role("button", name="Uitloggen (Linda Smits)")).to_be_visible()
     assert keys.unseen == [] and watch.problems == []
