@@ -13,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from signals.limits import TooMany
 from signals.privacy import PersonalDataFound
 
 # Refusals that say "not in the signal's present state", not "your input is wrong".
@@ -24,6 +25,8 @@ def _domain_error(error: DjangoValidationError) -> Response:
     body: dict[str, Any] = {"detail": " ".join(error.messages), "code": code}
     if isinstance(error, PersonalDataFound):
         body["findings"] = [finding.as_dict() for finding in error.findings]
+    if isinstance(error, TooMany):  # a posting limit of the domain: the same 429 as the write throttle
+        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(error.retry_after)})
     conflict = code in CONFLICTS
     return Response(body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST)
 

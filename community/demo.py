@@ -8,6 +8,7 @@ Idempotent: running it again creates what is missing and leaves the rest
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -16,6 +17,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import (
     Application,
@@ -146,6 +148,9 @@ def seed_demo() -> Community:
                 preferred_language=person.language,
                 is_staff=person.staff,
                 is_superuser=person.staff,
+                # Members for a while, as the demo's signals (up to two months old) suggest: the posting
+                # limits of new accounts (signals.limits) would stop the seed halfway.
+                date_joined=timezone.now() - timedelta(days=90),
             )
             user.municipalities.set([municipalities[code] for code in person.municipalities])
         EmailAddress.objects.get_or_create(user=user, email=person.email, defaults={"verified": True, "primary": True})

@@ -302,6 +302,17 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Abuse limits -----------------------------------------------------------------
+# What one person may post, counted in signals.limits for pages, API and sockets alike:
+# at most "limit" per "period" seconds, "new" while the account is younger than NEW_ACCOUNT_DAYS.
+
+POSTING_LIMITS: dict[str, dict[str, int]] = {
+    "signal": {"limit": 10, "new": 3, "period": 60 * 60},
+    "recognition": {"limit": 60, "new": 20, "period": 60 * 60},
+    "message": {"limit": 30, "new": 10, "period": 10 * 60},
+}
+NEW_ACCOUNT_DAYS = 7
+
 # --- Security ---------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from community import permissions
+from community.audit import audit_record
 from community.models import Community, Membership, User
 from community.people import public_name
 from community.permissions import RoleStanding
@@ -293,6 +294,14 @@ def item_hold_back(*, actor: User, item: DigestItem, reason: str) -> DigestItem:
         held_back=True, held_back_reason=reason.strip(), held_back_by=actor, held_back_at=timezone.now()
     )
     item.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="digest.item_held_back",
+        subject=item.signal,
+        community=digest.community,
+        reason=reason.strip(),
+        data={"digest": digest.pk},
+    )
     return item
 
 
@@ -314,9 +323,17 @@ def item_include(*, actor: User, item: DigestItem, digest: Digest) -> DigestItem
     if locked.digest_id != draft.pk:
         with translation.override(draft.language):
             fields["snapshot"] = snapshot_of(locked.signal)
+    held_in = locked.digest_id
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.save()
+    audit_record(
+        actor=actor,
+        action="digest.item_included",
+        subject=locked.signal,
+        community=draft.community,
+        data={"digest": draft.pk, "held_back_in": held_in},
+    )
     return locked
 
 
@@ -350,6 +367,13 @@ def digest_approve(*, actor: User | None, digest: Digest) -> Digest:
             for address in target.addresses
         ]
         DigestDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)  # one address in two targets: once
+        audit_record(
+            actor=actor,
+            action="digest.approved",
+            subject=locked,
+            community=locked.community,
+            data={"automatic": actor is None, "deliveries": len(deliveries)},
+        )
         logger.info("digest %s approved; %s deliveries", locked.pk, len(deliveries))
         transaction.on_commit(lambda: tasks.digest_send.delay(locked.pk), robust=True)
     return locked

@@ -21,6 +21,7 @@ from community.audit import audit_record
 from community.models import Language, User
 from community.people import public_name
 from signals import recipients
+from signals.limits import posting_count
 from signals.models import Flag, FlagOutcome, Mention, Message, Signal, Status
 from signals.privacy import guard
 from signals.realtime import message_changed
@@ -79,6 +80,7 @@ def message_post(
     guard(body, confirmed=confirmed_findings)
     if reply_to is not None and reply_to.signal_id != signal.pk:
         raise ValidationError(_("You can only reply to a message of this signal."), code="reply_elsewhere")
+    posting_count(actor=actor, kind="message")  # after the retry check: a retry is not a new post
     try:
         with transaction.atomic():
             message = Message.objects.create(

@@ -21,6 +21,7 @@ from community import permissions
 from community.audit import audit_record
 from community.models import Community, Language, Municipality, User
 from signals import recipients
+from signals.limits import posting_count
 from signals.models import EventKind, Flag, FlagOutcome, Follow, Recognition, Signal, SignalEvent, Status, Theme
 from signals.privacy import guard
 from signals.realtime import signal_changed
@@ -112,6 +113,7 @@ def signal_create(
     if recognised_from is None and actor.municipalities.filter(pk=municipality.pk).exists():
         recognised_from = municipality  # the reporter sees it where it occurs
     place = _place_of(actor, recognised_from, community)
+    posting_count(actor=actor, kind="signal")
     signal = Signal.objects.create(
         community=community,
         author=actor,
@@ -211,6 +213,7 @@ def recognition_add(
     guard(tried_locally_note)
     if people_affected is not None and not 1 <= people_affected <= 100_000:
         raise ValidationError(_("Give a number of people between 1 and 100,000."), code="people_affected")
+    posting_count(actor=actor, kind="recognition")
     try:
         with transaction.atomic():
             recognition = Recognition.objects.create(
@@ -295,6 +298,14 @@ def signal_merge(*, actor: User, source: Signal, target: Signal, reason: str = "
     )
     SignalEvent.objects.create(
         signal=target, kind=EventKind.MERGED_FROM, actor=actor, reason=reason.strip(), related_signal=source
+    )
+    audit_record(
+        actor=actor,
+        action="signal.merged",
+        subject=source,
+        community=source.community,
+        reason=reason.strip(),
+        data={"into": target.pk},
     )
     _recount(source.pk)
     _recount(target.pk)

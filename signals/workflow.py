@@ -2,7 +2,7 @@
 
 Every move is checked against the table (is it a move at all?) and against
 the person making it (may they?), made under the signal's row lock, and
-written to the timeline in the same transaction. Escalation is permanent:
+written to the timeline and the audit log in the same transaction. Escalation is permanent:
 the only way out of ``escalated`` is forward, to ``reported``. ``merged`` is
 reached only through ``signals.services.signal_merge``, which also moves the
 recognitions and followers.
@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import permissions
+from community.audit import audit_record
 from community.models import Community, User
 from signals import recipients
 from signals.models import Answer, CheckBack, EventKind, Lesson, Outcome, Signal, SignalEvent, Status
@@ -54,6 +55,17 @@ MOVES: tuple[Move, ...] = (
     Move(frozenset({S.ANSWERED}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
     Move(frozenset({S.OPEN, S.RESOLVED_LOCALLY}), S.CLOSED, permissions.may_change_status, needs_outcome=True),
 )
+
+
+# The audit log's name for each move (actor None: the rule, a sent digest or a check-back).
+AUDIT_ACTIONS: dict[Status, str] = {
+    S.RESOLVED_LOCALLY: "signal.resolved_locally",
+    S.OPEN: "signal.reopened",
+    S.ESCALATED: "signal.escalated",
+    S.REPORTED: "signal.reported",
+    S.ANSWERED: "signal.answered",
+    S.CLOSED: "signal.closed",
+}
 
 
 class TransitionError(ValidationError):
@@ -170,6 +182,21 @@ def signal_transition(
         to_status=to,
         reason=reason.strip() or lesson.strip(),
         figures=figures_of(*rule) if rule else None,
+    )
+    details: dict[str, object] = {"from": str(source), "to": str(to)}
+    if move.needs_outcome:
+        details["outcome"] = outcome
+    if move.needs_answer:
+        details["on_behalf_of"] = on_behalf_of.strip()[:200]
+    if rule is not None:
+        details["by_rule"] = figures_of(*rule)
+    audit_record(
+        actor=actor,
+        action=AUDIT_ACTIONS[Status(to)],
+        subject=locked,
+        community=locked.community,
+        reason=reason.strip() or lesson.strip(),
+        data=details,
     )
     # Once escalated, the figures say why instead of how far the signal is from the rule.
     signal_changed(signal_id=locked.pk, status=True, recognitions=to == Status.ESCALATED)

@@ -104,6 +104,15 @@ def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def posting_limits_lifted(settings: Any) -> None:
+    """For a test that makes one person post many signals, recognitions or messages at once (a list of 25,
+    a burst of fifty) to test something else; the posting limits (signals.limits) have tests of their own."""
+    settings.POSTING_LIMITS = {
+        kind: {**limits, "limit": 10_000, "new": 10_000} for kind, limits in settings.POSTING_LIMITS.items()
+    }
+
+
+@pytest.fixture
 def mailbox() -> list[EmailMessage]:
     """The messages sent so far in this test (Django's locmem backend)."""
     mail.outbox.clear()

@@ -333,6 +333,7 @@ def test_list_filters(api_as: Any, several: list[Signal], params: dict[str, str]
     assert {s["title"] for s in data["results"]} == titles
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 def test_pages_are_stable_and_complete(
     api_as: Any, community: Community, make_member: MakeMember, housing: Theme
 ) -> None:
@@ -355,6 +356,7 @@ def test_pages_are_stable_and_complete(
     assert client.get(f"{API}/signals/", {"page": 99}).status_code == 404
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 @pytest.mark.parametrize("size", [3, 25])
 def test_the_list_runs_a_constant_number_of_queries(
     api_as: Any, community: Community, make_member: MakeMember, housing: Theme, size: int

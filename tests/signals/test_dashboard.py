@@ -34,7 +34,9 @@ DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def fixture(community: Community, reporter: User, make_member: MakeMember) -> dict[str, Signal]:
+def fixture(
+    community: Community, reporter: User, make_member: MakeMember, posting_limits_lifted: None
+) -> dict[str, Signal]:
     """Five visible signals with known dates, plus a hidden and a merged one that must not count."""
     housing, work = Theme.objects.get(slug="housing"), Theme.objects.get(slug="work")
     tilburg = Municipality.objects.get(cbs_code="GM0855")

@@ -173,6 +173,7 @@ def test_a_coordinator_awaiting_two_factor_enrolment_handles_no_flags(client: Cl
     assert _english(client, coordinator).get(reverse("moderation")).status_code == 403
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 def test_the_queue_page_takes_as_many_queries_for_ten_items_as_for_one(
     client: Client, signal: Signal, make_member: MakeMember, moderator: User, housing: Theme
 ) -> None:

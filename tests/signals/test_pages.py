@@ -136,6 +136,7 @@ def test_nonsense_filters_are_ignored_not_an_error(client: Client, many: list[Si
     assert response.status_code == 200
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 @pytest.mark.parametrize("size", [3, 25])
 def test_the_list_runs_the_same_number_of_queries_whatever_its_length(
     client: Client, community: Community, make_member: MakeMember, housing: Theme, size: int,

@@ -180,6 +180,7 @@ def test_one_event_for_500_people_runs_a_fixed_number_of_queries(
     assert Notification.objects.filter(kind=Kind.MESSAGE).values("recipient").distinct().count() == 500
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 def test_fifty_messages_in_a_burst_make_one_notification_per_person(signal: Signal, cast: dict[str, User]) -> None:
     for number in range(50):
         message_post(actor=cast["participant"], signal=signal, body=f"Bericht {number}")

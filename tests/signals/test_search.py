@@ -60,6 +60,7 @@ def test_similar_signals_while_typing_a_new_report(report) -> None:  # type: ign
     assert similar_signals(Signal.objects.all(), "", "") == []
 
 
+@pytest.mark.usefixtures("posting_limits_lifted")
 def test_similar_signals_are_at_most_five(report) -> None:  # type: ignore[no-untyped-def]
     for number in range(7):
         report(f"Schuldhulp wachtlijst {number}", "Schulden lopen op.")
