@@ -257,6 +257,11 @@ def may_manage_settings(user: PersonLike, community: Community) -> bool:
     return _has_role(user, community, COORDINATORS)
 
 
+def may_read_audit_log(user: PersonLike, community: Community) -> bool:
+    """The community's audit log: who changed what, revealed whom, hid what, and why."""
+    return _has_role(user, community, COORDINATORS)
+
+
 def may_escalate(user: PersonLike, community: Community) -> bool:
     """Escalate a signal by hand, with a reason."""
     return _has_role(user, community, COORDINATORS)

@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from community.models import Application, ApplicationStatus, Community, Invitation, Membership, Role, User
+from community.models import (
+    Application,
+    ApplicationStatus,
+    AuditEntry,
+    Community,
+    Invitation,
+    Membership,
+    Role,
+    User,
+)
 from community.permissions import RoleStanding, mfa_enrolled
 
 
@@ -41,6 +50,11 @@ def communities_to_join(user: User) -> QuerySet[Community]:
         .exclude(applications__user=user, applications__status=ApplicationStatus.PENDING)
         .order_by("name")
     )
+
+
+def audit_entries_of(community: Community) -> QuerySet[AuditEntry]:
+    """The community's audit log, newest first, with who acted and the kind of thing it was about."""
+    return AuditEntry.objects.filter(community=community).select_related("actor", "subject_type")
 
 
 def members_of(community: Community) -> QuerySet[Membership]:

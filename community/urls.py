@@ -27,6 +27,7 @@ urlpatterns = [
     path("communities/<slug:slug>/members/<int:pk>/role/", members.member_role, name="community_member_role"),
     path("communities/<slug:slug>/members/<int:pk>/remove/", members.member_remove, name="community_member_remove"),
     path("communities/<slug:slug>/settings/", members.community_settings, name="community_settings"),
+    path("communities/<slug:slug>/audit/", members.audit_log, name="community_audit"),
     path("communities/<slug:slug>/settings/targets/", members.digest_target_new, name="digest_target_new"),
     path(
         "communities/<slug:slug>/settings/targets/<int:pk>/delete/",

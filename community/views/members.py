@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,9 +24,11 @@ from community.forms import (
 from community.joining import application_decide, invitation_create, invitation_revoke
 from community.memberships import membership_change_role, membership_remove
 from community.models import Application, Community, DigestTarget, Invitation, Membership, Role, User
-from community.permissions import access_community, may_manage_members, may_manage_settings
-from community.selectors import members_of, open_invitations, pending_applications
+from community.permissions import access_community, may_manage_members, may_manage_settings, may_read_audit_log
+from community.selectors import audit_entries_of, members_of, open_invitations, pending_applications
 from community.services import community_settings_update, digest_target_add, digest_target_remove
+
+AUDIT_PAGE_SIZE = 50
 
 
 def _actor(request: HttpRequest) -> User:
@@ -45,6 +48,14 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         "roles": Role.choices,
     }
     return render(request, "community/members.html", context)
+
+
+@require_safe
+@login_required
+def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug, may=may_read_audit_log)
+    page = Paginator(audit_entries_of(community), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "community/audit.html", {"community": community, "page": page, "query_string": ""})
 
 
 def _attempt(request: HttpRequest, slug: str, change: Callable[[], object], success: str) -> HttpResponse:

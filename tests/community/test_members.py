@@ -182,3 +182,32 @@ def test_coordinators_change_the_community_settings(client: Client, alice: User,
     assert client.post(url, {"name": "", "language": "xx"}).status_code == 200  # errors shown, nothing saved
     community.refresh_from_db()
     assert community.name == "CoP Hart van Brabant"
+
+
+def test_the_audit_log_page_shows_the_communitys_entries_to_its_coordinators_only(
+    client: Client, community: Community, alice: User, bob: User
+) -> None:
+    from community.audit import audit_record
+    from tests.factories import CommunityFactory
+
+    other = CommunityFactory(slug="elders")
+    for number in range(55):
+        audit_record(actor=alice, action="test.ours", subject=bob, community=community, reason=f"ours {number}")
+    audit_record(actor=alice, action="test.theirs", subject=bob, community=other, reason="theirs")
+    url = reverse("community_audit", args=[community.slug])
+
+    client.force_login(alice)
+    first = client.get(url)
+    assert first.status_code == 200 and first.context["page"].paginator.count == 55
+    html = first.content.decode()
+    assert "ours 54" in html and "theirs" not in html and 'rel="next"' in html  # newest first, 50 a page
+    assert "ours 0" in client.get(url, {"page": 2}).content.decode()
+
+    client.force_login(bob)
+    assert client.get(url).status_code == 403  # a member
+    without_mfa = UserFactory()
+    MembershipFactory(user=without_mfa, community=community, role=Role.COORDINATOR)
+    client.force_login(without_mfa)
+    assert client.get(url).status_code == 403  # the role waits for two-factor authentication
+    client.force_login(alice)
+    assert client.get(reverse("community_audit", args=[other.slug])).status_code == 404

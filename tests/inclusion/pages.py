@@ -70,6 +70,7 @@ PAGES: dict[str, Screen | NotAPage] = {
     "community_member_role": POST_ONLY,
     "community_member_remove": POST_ONLY,
     "community_settings": Screen(("coordinator",), at("community_settings", _community)),
+    "community_audit": Screen(("coordinator",), at("community_audit", _community)),
     "digest_target_new": POST_ONLY,
     "digest_target_delete": POST_ONLY,
     "account_settings": Screen(SIGNED_IN, at("account_settings")),

@@ -5,9 +5,9 @@ One table, ``AUDITED``: the action as PRODUCT.md names it, how to perform it thr
 own, so a missing entry names the action. ``perform`` returns what the entry must say: actor, subject and
 community.
 
-Who reads the log: no page, API resource or export shows it to coordinators; the Django admin shows it to
-staff (who edit global data) and to nobody else. So a member, a moderator, a liaison, a coordinator of
-another community, and the community's own coordinator cannot read those entries through any path.
+Who reads the log: the community's coordinators on /communities/<slug>/audit/, and staff in the Django admin
+(who edit global data); nobody else. A member, a moderator, a liaison and a coordinator of another community
+cannot read those entries through any path (page, admin, API, their own data export).
 """
 
 from __future__ import annotations
@@ -374,10 +374,13 @@ def _export_of(client: Client) -> list[dict[str, object]]:
 
 
 @pytest.mark.usefixtures("posting_limits_lifted")  # one member reports every signal of the table
-def test_only_staff_read_the_log_when_every_audited_action_has_been_performed(world: World) -> None:
-    """After every action of the table in one community, its entries are out of reach of everyone but staff:
-    the admin refuses the others, no API resource serves the log, and a person's own data export holds only
-    the entries about them (here: none, as these readers did nothing audited)."""
+def test_only_the_coordinators_and_staff_read_the_log_when_every_audited_action_has_been_performed(
+    world: World,
+) -> None:
+    """After every action of the table in one community, its entries are out of reach of everyone but that
+    community's coordinators (their audit page) and staff (the admin): the others get 403 or 404 there, the
+    admin refuses them, no API resource serves the log, and a person's own data export holds only the entries
+    about them (here: none, as these readers did nothing audited)."""
     readers = {
         "member": UserFactory(display_name="Other Member"),
         "moderator": UserFactory(display_name="Other Moderator"),
@@ -397,12 +400,24 @@ def test_only_staff_read_the_log_when_every_audited_action_has_been_performed(wo
         "membership.role_changed",
     }
 
+    audit_page = reverse("community_audit", args=[world.community.slug])
+    coordinator = Client()
+    coordinator.force_login(world.coordinator)
+    shown = coordinator.get(audit_page)
+    assert shown.status_code == 200
+    ours = {entry.action for entry in entries if entry.community_id == world.community.pk}
+    assert ours and ours <= {entry.action for entry in shown.context["page"].object_list}
+    assert all(entry.community_id == world.community.pk for entry in shown.context["page"].object_list)
+
     changelist = reverse("admin:community_auditentry_changelist")
     pages = [changelist, *(reverse("admin:community_auditentry_change", args=[e.pk]) for e in entries[:5])]
-    # The community's own coordinator too: coordinators have no page for the log (staff read it in the admin).
+    # The community's own coordinator reads the log on its page, not in the admin (staff only).
     for role, reader in {**readers, "coordinator of this community": world.coordinator}.items():
         client = Client()
         client.force_login(reader)
+        if reader != world.coordinator:
+            refused = client.get(audit_page).status_code
+            assert refused == (404 if reader == world.other_coordinator else 403), (role, refused)
         for page in pages:
             response = client.get(page)
             assert response.status_code == 302 and "login" in response["Location"], (role, page)
