@@ -4,7 +4,8 @@ and client message type, against the one table in tests/security/matrix.py.
 The URL configuration and the WebSocket routes are enumerated, so a route added without a line in the
 table fails the build. Size (``MATRIX_*_CELLS``): 2,387 HTTP cells (107 URL patterns outside the admin ×
 their methods × 11 roles); the admin's 137 patterns × 2 roles + 3 admin pages × 12 people (310); 128 WebSocket
-cells (55 connections, 73 client messages); the id sweeps ask 7 endpoints about some 220 ids.
+cells (55 connections, 73 client messages). The id sweeps ask 7 endpoints about ids 1 to the highest + 3,
+6 random and 5 huge ones each (over 150 asks, asserted).
 """
 
 from __future__ import annotations
