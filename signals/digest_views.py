@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from community import permissions
 from community.models import Community, User
@@ -37,6 +37,7 @@ def _coordinated(user: User, slug: str) -> Community:
     return permissions.access_community(user, slug, may=permissions.may_approve_digests)
 
 
+@require_safe
 @login_required
 def digest_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -54,6 +55,7 @@ def _report_html(digest: Digest) -> str:
     return digest.html if digest.status != DigestStatus.DRAFT else reports.render_html(reports.report_of(digest))
 
 
+@require_safe
 @login_required
 def digest_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -77,6 +79,7 @@ def _file_name(digest: Digest, extension: str) -> str:
     return f"knooppunt-digest-{digest.community.slug}-{digest.day.isoformat()}.{extension}"
 
 
+@require_safe
 @login_required
 def digest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     digest = access_digest(_user(request), pk)
@@ -86,6 +89,7 @@ def digest_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def digest_csv(request: HttpRequest, pk: int) -> HttpResponse:
     digest = access_digest(_user(request), pk)
@@ -96,6 +100,7 @@ def digest_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def digest_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """What the next draft would hold if it were compiled now (nothing is saved)."""

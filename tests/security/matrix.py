@@ -247,19 +247,19 @@ TABLE: dict[str, dict[str, Answers]] = {
     },
     "digest_list": {
         "GET": answers(200, {SIGNED_OUT: LOGIN}),
-        "POST": answers(200, {SIGNED_OUT: LOGIN}),
+        "POST": answers(405),
     },
     "digest_detail": {
         "GET": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
-        "POST": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
+        "POST": answers(405),
     },
     "digest_pdf": {
         "GET": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
-        "POST": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
+        "POST": answers(405),
     },
     "digest_csv": {
         "GET": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
-        "POST": answers(200, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404}),
+        "POST": answers(405),
     },
     "digest_approve": {
         "GET": answers(405),
@@ -275,7 +275,7 @@ TABLE: dict[str, dict[str, Answers]] = {
     },
     "digest_preview": {
         "GET": answers(403, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404, "coordinator": 200}),
-        "POST": answers(403, {SIGNED_OUT: LOGIN, NO_MEMBERSHIP: 404, "coordinator": 200}),
+        "POST": answers(405),
     },
     "digest_compile_now": {
         "GET": answers(405),
