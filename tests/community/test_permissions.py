@@ -61,6 +61,7 @@ EXPECTED: dict[str, set[str]] = {
     "may_resolve_locally": MODERATORS,
     "may_manage_members": COORDINATORS,
     "may_manage_settings": COORDINATORS,
+    "may_read_audit_log": COORDINATORS,
     "may_escalate": COORDINATORS,
     "may_approve_digests": COORDINATORS,
     "may_change_status": COORDINATORS,
