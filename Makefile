@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest services messages install install-dev clean
+.PHONY: run test test-long lint typecheck pytest services messages install install-dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Knooppunt needs Python 3.11 or newer; set PYTHON=...")'
@@ -49,6 +49,10 @@ pytest: install-dev services
 	$(BIN)/pytest -n auto -p no:cacheprovider
 
 test: lint typecheck pytest
+
+# The bad-input fuzz tests with many more examples each (Hypothesis's "long" profile, tests/conftest.py).
+test-long: install-dev services
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -p no:cacheprovider tests/security
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

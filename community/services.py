@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from community.audit import audit_record
 from community.models import Community, DigestTarget, Language, Municipality, Organisation, User, UserKind
 from community.permissions import may_manage_settings
+from community.text import storable_text
 
 
 def profile_snapshot(user: User) -> dict[str, Any]:
@@ -94,6 +95,10 @@ def profile_update(
 ) -> User:
     """Change what is given; leave the rest. Municipality and organisation changes are audited."""
     before = profile_snapshot(user)
+    if display_name is not _UNSET:
+        display_name = storable_text(display_name)
+    if pseudonym_label is not _UNSET:
+        pseudonym_label = storable_text(pseudonym_label)
     changed: list[str] = []
     for field, value in (
         ("display_name", display_name),

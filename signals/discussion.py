@@ -20,6 +20,7 @@ from community import permissions
 from community.audit import audit_record
 from community.models import Language, User
 from community.people import public_name
+from community.text import storable_text
 from signals import recipients
 from signals.limits import posting_count
 from signals.models import Flag, FlagOutcome, Mention, Message, Signal, Status
@@ -32,7 +33,7 @@ _MENTION = re.compile(r"@([\w][\w .'-]{0,58}[\w])", re.UNICODE)
 
 
 def _check_body(body: str) -> str:
-    body = body.strip()
+    body = storable_text(body).strip()
     if not body:
         raise ValidationError(_("Write a message first."), code="empty")
     if len(body) > Message.MAX_LENGTH:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from community import permissions
 from community.audit import audit_record
 from community.models import Community, Language, Municipality, User
+from community.text import storable_text
 from signals import recipients
 from signals.limits import posting_count
 from signals.models import EventKind, Flag, FlagOutcome, Follow, Recognition, Signal, SignalEvent, Status, Theme
@@ -74,7 +75,7 @@ def _follow(user: User, signal: Signal) -> None:
 
 
 def _check_text(title: str, description: str) -> tuple[str, str]:
-    title, description = title.strip(), description.strip()
+    title, description = storable_text(title).strip(), storable_text(description).strip()
     if not title:
         raise ValidationError(_("Give the signal a title."), code="title_required")
     if len(title) > TITLE_MAX:

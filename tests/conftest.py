@@ -17,12 +17,27 @@ import redis
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from community.models import Community, Municipality, Role, User, UserKind
 from tests.factories import CommunityFactory, MembershipFactory, OrganisationFactory, UserFactory
 from tests.servers import Mailbox, smtp_server, worker_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Hypothesis (the bad-input fuzz tests in tests/security): a short run for ``make test``, a long one for
+# ``make test-long`` (HYPOTHESIS_PROFILE=long). Examples share one test's database and fixtures, and a
+# page or socket round trip is slow by Hypothesis's measure; no example database on disk.
+hypothesis_settings.register_profile(
+    "short",
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile("long", hypothesis_settings.get_profile("short"), max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "short"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
