@@ -27,7 +27,7 @@ from community.memberships import (
     membership_remove_by_staff,
 )
 from community.models import AuditEntry, Community, Membership, Municipality, Organisation, Region, Role, User
-from community.services import profile_changes_record, profile_snapshot
+from community.services import profile_changes_record, profile_snapshot, user_deactivate
 
 _ModelT = TypeVar("_ModelT", bound=models.Model)
 
@@ -183,9 +183,16 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     )
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool) -> None:
+        deactivating = False
         if change:
             form._profile_before = profile_snapshot(User.objects.get(pk=obj.pk))  # type: ignore[attr-defined]
+            # Unticking "active" goes through user_deactivate: signed out everywhere, sockets closed, audited.
+            deactivating = "is_active" in form.changed_data and not obj.is_active
+            if deactivating:
+                obj.is_active = True
         super().save_model(request, obj, form, change)
+        if deactivating:
+            user_deactivate(actor=request.user, user=obj, reason="in the admin")  # type: ignore[arg-type]
 
     def save_related(self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool) -> None:
         # Municipalities are written here, after the user row: compare once both are saved.

@@ -6,13 +6,16 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import Signal
+from django.http import HttpRequest
 
 from community.audit import audit_record
 from community.models import Community, DigestTarget, Language, Municipality, Organisation, User, UserKind
 from community.permissions import may_manage_settings
+from community.realtime import session_ended
 from community.text import storable_text
 
 
@@ -75,6 +78,41 @@ def user_signup_complete(*, user: User, display_name: str, kind: UserKind, prefe
     user.preferred_language = preferred_language
     user.pseudonymous = kind == UserKind.STATUS_HOLDER
     user.save(update_fields=["display_name", "kind", "preferred_language", "pseudonymous"])
+    return user
+
+
+def user_sessions_end(*, user: User, keep: HttpRequest | None = None) -> None:
+    """End every session of ``user`` on every device, and close their sockets after commit.
+
+    Raising the generation changes the session auth hash: Django signs a session with the old hash out
+    at its next request (and deletes it then), without a scan of the session table. ``keep`` is a request
+    of the person whose session stays (a change they made themselves). Caller holds the user row lock.
+    """
+    user.session_generation += 1
+    user.save(update_fields=["session_generation"])
+    if keep is not None:
+        update_session_auth_hash(keep, user)
+        if getattr(keep.user, "pk", None) == user.pk:
+            keep.user.session_generation = user.session_generation  # type: ignore[union-attr]
+    session_ended(user_id=user.pk)
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User, reason: str = "") -> User:
+    """Deactivate an account: signed out everywhere at once, sockets closed, nothing allowed from now on.
+
+    ``actor`` is staff (the admin) or None (the system). Reactivating later does not bring an old session
+    back. Idempotent: an account already inactive is left as it is.
+    """
+    if actor is not None and not (actor.is_active and actor.is_staff):
+        raise PermissionDenied
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.is_active:
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        user_sessions_end(user=locked)
+        audit_record(actor=actor, action="account.deactivated", subject=locked, reason=reason)
+    user.refresh_from_db()
     return user
 
 

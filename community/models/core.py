@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -289,6 +290,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the account was deleted (community.erasure): the row stays so that what the person
     # contributed keeps its author, shown as "a former member"; everything personal is gone.
     erased_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # Raised to end every session of the person at once, on every device (community.services.user_sessions_end):
+    # it is part of the session auth hash, so a session signed with the old value is signed out at its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -318,6 +322,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = UserManager.normalize_email(self.email)
         if self.kind == UserKind.STATUS_HOLDER and self.organisation_id is not None:
             raise ValidationError({"organisation": _("Status holders do not belong to an organisation.")})
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's HMAC of the password (a new password ends the other sessions), mixed with the generation.
+        # Generation 0 keeps Django's value, so sessions from before the field existed stay valid.
+        password_hash: str = super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        if not self.session_generation:
+            return password_hash
+        return salted_hmac(
+            "community.User.session_generation",
+            f"{password_hash}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.display_name
