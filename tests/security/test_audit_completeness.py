@@ -36,7 +36,7 @@ from community.joining import (
 )
 from community.memberships import membership_change_role, membership_remove
 from community.models import AuditEntry, Community, DigestTarget, Membership, Municipality, Role, User, UserKind
-from community.services import community_settings_update, digest_target_add
+from community.services import community_settings_update, digest_target_add, user_deactivate
 from signals import digests
 from signals.discussion import message_post, message_set_hidden
 from signals.escalation import signal_evaluate
@@ -305,6 +305,12 @@ def _deletion_request(w: World) -> Expected:
     return Expected(w.member, w.member, None)
 
 
+def _account_deactivated(w: World) -> Expected:
+    staff = UserFactory(is_staff=True, display_name="Sam Staff")
+    user_deactivate(actor=staff, user=w.member, reason="misbruik gemeld")
+    return Expected(staff, w.member, None)
+
+
 def _account_erased(w: World) -> Expected:
     account_erase(actor=w.member, user=w.member, reason="requested by the person")
     return Expected(w.member, w.member, None)
@@ -343,6 +349,7 @@ AUDITED: list[tuple[str, Perform, str]] = [
     ("community settings changed", _settings_change, "community.settings_changed"),
     ("digest target added", _digest_target, "community.digest_target_added"),
     ("account deletion requested", _deletion_request, "account.deletion_requested"),
+    ("account deactivated", _account_deactivated, "account.deactivated"),
     ("account deleted", _account_erased, "account.erased"),
     ("account deleted: leaves its communities", _account_erased_leaves, "membership.removed"),
 ]
@@ -391,10 +398,17 @@ def test_only_the_coordinators_and_staff_read_the_log_when_every_audited_action_
         MembershipFactory(user=readers[role], community=world.community, role=key)
     since = AuditEntry.objects.aggregate(last=models.Max("pk"))["last"] or 0
     for _name, perform, _action in AUDITED:
-        if perform not in (_account_erased, _account_erased_leaves, _member_removal, _role_change):
+        if perform not in (
+            _account_deactivated,
+            _account_erased,
+            _account_erased_leaves,
+            _member_removal,
+            _role_change,
+        ):
             perform(world)  # (the member's removal and erasure would end the later rows' world)
     entries = list(AuditEntry.objects.filter(pk__gt=since))
     assert {entry.action for entry in entries} >= {action for _n, _p, action in AUDITED} - {
+        "account.deactivated",
         "account.erased",
         "membership.removed",
         "membership.role_changed",
