@@ -228,9 +228,9 @@ def sign_in_erase(user: User) -> None:
     DeletionCode.objects.filter(user=user).delete()
     sessions_erase(user)
     names = [value for value in (user.display_name, user.email, user.pseudonym_label) if value]
-    for entry in LogEntry.objects.filter(Q(*[Q(object_repr__icontains=n) for n in names], _connector=Q.OR)):
-        entry.object_repr = _("a former member")
-        entry.save(update_fields=["object_repr"])
+    LogEntry.objects.filter(Q(*[Q(object_repr__icontains=n) for n in names], _connector=Q.OR)).update(
+        object_repr=_("a former member")
+    )
 
 
 def sessions_erase(user: User) -> int:

@@ -19,15 +19,9 @@ from community.tokens import api_tokens_revoke_all
 @receiver(password_changed)
 @receiver(password_set)
 @receiver(password_reset)
-def revoke_tokens_with_a_new_password(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def revoke_access_with_a_new_password(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # A token taken before a compromise must not outlive the password that was changed because of it.
     api_tokens_revoke_all(user=user, reason="password changed")
-
-
-@receiver(password_changed)
-@receiver(password_set)
-@receiver(password_reset)
-def close_sockets_with_a_new_password(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     # The other sessions end with the old password's hash (Django); their open sockets close with them.
     # Sockets cannot tell sessions apart, so the changer's own tabs reconnect, with a session still valid.
     session_ended(user_id=user.pk)

@@ -174,28 +174,30 @@ def signal_transition(
         Lesson.objects.update_or_create(
             signal=locked, defaults={"text": lesson.strip(), "author": actor, "created_at": locked.last_activity_at}
         )
+    why = reason.strip() or lesson.strip()
+    figures = figures_of(*rule) if rule else None
     SignalEvent.objects.create(
         signal=locked,
         kind=EventKind.TRANSITION,
         actor=actor,
         from_status=source,
         to_status=to,
-        reason=reason.strip() or lesson.strip(),
-        figures=figures_of(*rule) if rule else None,
+        reason=why,
+        figures=figures,
     )
     details: dict[str, object] = {"from": str(source), "to": str(to)}
     if move.needs_outcome:
         details["outcome"] = outcome
     if move.needs_answer:
         details["on_behalf_of"] = on_behalf_of.strip()[:200]
-    if rule is not None:
-        details["by_rule"] = figures_of(*rule)
+    if figures is not None:
+        details["by_rule"] = figures
     audit_record(
         actor=actor,
         action=AUDIT_ACTIONS[Status(to)],
         subject=locked,
         community=locked.community,
-        reason=reason.strip() or lesson.strip(),
+        reason=why,
         data=details,
     )
     # Once escalated, the figures say why instead of how far the signal is from the rule.
