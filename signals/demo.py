@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import Community, Language, Municipality, User
+from signals.limits import posting_limits_suspended
 from signals.models import Signal, Status, Theme
 from signals.services import recognition_add, signal_create, signal_merge
 from signals.workflow import signal_transition
@@ -208,8 +209,10 @@ def _place(user: User) -> Municipality:
 
 
 @transaction.atomic
+@posting_limits_suspended()
 def seed_signals(community: Community) -> int:
-    """Create the demo signals that are not there yet; return how many were created."""
+    """Create the demo signals that are not there yet; return how many were created. The demo people
+    post more in a moment than anyone may (signals.limits): nobody is counted while it loads."""
     existing = set(Signal.objects.filter(community=community).values_list("title", flat=True))
     moderator, coordinator = _person("sanne"), _person("marieke")
     themes = {theme.slug: theme for theme in Theme.objects.all()}
