@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 
-.PHONY: run test test-long lint typecheck pytest services messages install install-dev clean
+.PHONY: run test test-long bench bench-quick lint typecheck pytest services messages install install-dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Knooppunt needs Python 3.11 or newer; set PYTHON=...")'
@@ -56,3 +56,13 @@ test-long: install-dev services
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache
+
+# Benchmarks (bench/, written to bench/results/ and docs/benchmarks.md); not part of make test.
+# The full run seeds 100,000 signals and takes about 40 minutes; bench-quick is the same, small.
+bench: install-dev services
+	@scripts/system-packages.sh wrk
+	$(PY) -m bench
+
+bench-quick: install-dev services
+	@scripts/system-packages.sh wrk
+	$(PY) -m bench --quick

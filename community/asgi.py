@@ -16,8 +16,13 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from community.routing import websocket_urlpatterns  # noqa: E402
+
+# Import every URL module now, not on the first ``reverse()`` a socket makes: that took over a second in
+# the one thread for database work, and every socket's messages waited behind it (docs/performance.md).
+get_resolver().url_patterns  # noqa: B018
 
 application = ProtocolTypeRouter(
     {

@@ -16,8 +16,10 @@ the socket carries on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -37,9 +39,29 @@ class Presence(Protocol):
     async def leave(self, room: str, user_id: int, channel: str) -> int | None:
         """Remove this socket; the number of people left."""
 
+    async def count(self, room: str) -> int | None:
+        """The number of people in the room now."""
+
 
 def _people(members: list[str] | list[bytes]) -> int:
     return len({(m.decode() if isinstance(m, bytes) else m).split(":", 1)[0] for m in members})
+
+
+# One client (with its connection pool) per event loop and Redis address: a heartbeat reuses a connection
+# instead of opening one (with its handshake) for every socket every few seconds, which cost half the
+# socket server's CPU at a few hundred sockets (docs/performance.md). A pool belongs to the loop that
+# made it: a loop that ends takes its clients with it.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, aioredis.Redis[bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client(url: str) -> aioredis.Redis[bytes]:
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = per_loop.get(url)
+    if client is None:
+        client = per_loop[url] = aioredis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    return client
 
 
 class RedisPresence:
@@ -49,21 +71,20 @@ class RedisPresence:
     def key(self, room: str) -> str:
         return f"{self.prefix}:presence:{room}"
 
-    async def _apply(self, room: str, member: str, *, present: bool) -> int | None:
+    async def _apply(self, room: str, member: str | None, *, present: bool) -> int | None:
+        """Add (``present``) or remove ``member``, or neither when it is None; then count."""
         now = time.time()
         key = self.key(room)
-        # A short-lived client: one pipeline per heartbeat, and no pool bound to an event loop that may be gone.
         try:
-            async with aioredis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2) as client:
-                pipe = client.pipeline(transaction=True)
-                pipe.zremrangebyscore(key, "-inf", now)
-                if present:
-                    pipe.zadd(key, {member: now + EXPIRY_SECONDS})
-                else:
-                    pipe.zrem(key, member)
+            pipe = _client(self.url).pipeline(transaction=True)
+            pipe.zremrangebyscore(key, "-inf", now)
+            if member is not None and present:
+                pipe.zadd(key, {member: now + EXPIRY_SECONDS})
                 pipe.expire(key, int(EXPIRY_SECONDS) * 2)
-                pipe.zrange(key, 0, -1)
-                *_, members = await pipe.execute()
+            elif member is not None:
+                pipe.zrem(key, member)
+            pipe.zrange(key, 0, -1)
+            *_, members = await pipe.execute()
         except (RedisError, OSError) as error:
             logger.warning("presence unavailable for %s: %s", room, error)
             return None
@@ -75,6 +96,9 @@ class RedisPresence:
     async def leave(self, room: str, user_id: int, channel: str) -> int | None:
         return await self._apply(room, f"{user_id}:{channel}", present=False)
 
+    async def count(self, room: str) -> int | None:
+        return await self._apply(room, None, present=False)
+
 
 class MemoryPresence:
     """Embedded mode: one process holds every socket, so its memory is the truth."""
@@ -82,12 +106,12 @@ class MemoryPresence:
     def __init__(self) -> None:
         self.rooms: dict[str, dict[str, float]] = {}
 
-    def _apply(self, room: str, member: str, *, present: bool) -> int:
+    def _apply(self, room: str, member: str | None, *, present: bool) -> int:
         now = time.time()
         entries = {m: until for m, until in self.rooms.get(room, {}).items() if until > now}
-        if present:
+        if member is not None and present:
             entries[member] = now + EXPIRY_SECONDS
-        else:
+        elif member is not None:
             entries.pop(member, None)
         if entries:
             self.rooms[room] = entries
@@ -100,6 +124,9 @@ class MemoryPresence:
 
     async def leave(self, room: str, user_id: int, channel: str) -> int | None:
         return self._apply(room, f"{user_id}:{channel}", present=False)
+
+    async def count(self, room: str) -> int | None:
+        return self._apply(room, None, present=False)
 
 
 _memory = MemoryPresence()

@@ -11,19 +11,18 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from community.models import User
-from community.realtime import CLOSE_NOT_SIGNED_IN, CLOSE_TOO_BIG, frame_bytes, user_group
+from community.realtime import CLOSE_NOT_SIGNED_IN, CLOSE_TOO_BIG, DirectDispatch, frame_bytes, user_group
 from notifications.realtime import notification_group, unread_counts
 
 MAX_FRAME_BYTES = 4 * 1024  # nothing a client sends here needs more
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(DirectDispatch):
     joined: list[str]
     user: User
 

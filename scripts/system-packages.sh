@@ -3,9 +3,13 @@
 # nginx (its configuration is checked with `nginx -t`), openssl (a throwaway certificate for that check)
 # chromium (the browser tests drive it through Playwright), and Pango with the DejaVu fonts
 # (WeasyPrint renders the digest PDFs with them; DejaVu Sans covers Latin and Arabic).
+# Commands named as arguments are wanted too (make bench: wrk, the HTTP load generator).
 set -euo pipefail
 
 need=()
+for command in "$@"; do
+    command -v "$command" >/dev/null 2>&1 || need+=("$command")
+done
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

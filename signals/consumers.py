@@ -16,10 +16,10 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
@@ -31,7 +31,13 @@ from community.models import User
 from community.people import public_name
 from community.presence import HEARTBEAT_SECONDS, presence
 from community.ratelimit import rate_limit_hit
-from community.realtime import CLOSE_NOT_SIGNED_IN, CLOSE_TOO_BIG, frame_bytes, user_group
+from community.realtime import (
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_TOO_BIG,
+    DirectDispatch,
+    frame_bytes,
+    user_group,
+)
 from signals import discussion, selectors
 from signals.models import Message, Signal
 from signals.privacy import PersonalDataFound
@@ -43,9 +49,14 @@ TYPING_EVERY_SECONDS = 3.0
 CLOSE_NOT_YOURS = 4404
 CLOSE_RESTARTING = 1012  # "service restart": Redis went away; the client reconnects and syncs
 MAX_FRAME_BYTES = 64 * 1024  # uvicorn runs with --ws-max-size 65536 too; this holds for any server
+PRESENCE_SETTLE_SECONDS = 0.3
+
+# Rooms whose count this process will announce shortly (per event loop: each test has its own).
+_announcing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[str]] = weakref.WeakKeyDictionary()
+_announcements: set[asyncio.Task[None]] = set()
 
 
-class SignalConsumer(AsyncJsonWebsocketConsumer):
+class SignalConsumer(DirectDispatch):
     signal_id: int
     community_id: int
     user: User
@@ -116,7 +127,33 @@ class SignalConsumer(AsyncJsonWebsocketConsumer):
         else:
             count = await store.leave(room, self.user.pk, self.channel_name)
         if count is not None:
-            await self.channel_layer.group_send(room, {"type": "presence.changed", "count": count})
+            self._announce_soon(room)
+
+    def _announce_soon(self, room: str) -> None:
+        """Tell the room its count once the comings and goings of the next moment are in, once per process.
+
+        Each arrival used to tell everyone at once: a hundred sockets opening together made ten thousand
+        events (each to each), and the messages queued behind them for seconds (docs/performance.md, S3).
+        """
+        pending = _announcing.setdefault(asyncio.get_running_loop(), set())
+        if room in pending:
+            return
+        pending.add(room)
+        layer = self.channel_layer
+
+        async def announce() -> None:
+            try:
+                await asyncio.sleep(PRESENCE_SETTLE_SECONDS)
+            finally:
+                pending.discard(room)
+            count = await presence().count(room)
+            if count is not None:
+                with contextlib.suppress(RedisError, OSError):  # a hint: the heartbeat corrects it later
+                    await layer.group_send(room, {"type": "presence.changed", "count": count})
+
+        task = asyncio.create_task(announce())
+        _announcements.add(task)  # a reference until it is done: the loop keeps only a weak one
+        task.add_done_callback(_announcements.discard)
 
     async def _beat(self) -> None:
         """Keep this socket's entry alive; pick up counts that changed without an event (a process died)."""
