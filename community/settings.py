@@ -351,6 +351,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [SELF],
         "object-src": [NONE],
         "frame-ancestors": [NONE],
+        # Browsers report what the policy blocked (community/views/csp.py logs it as a warning).
+        "report-uri": ["/csp-report/"],
     },
 }
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"

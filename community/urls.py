@@ -2,13 +2,14 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from community.views import account, health, joining, members, privacy
+from community.views import account, csp, health, joining, members, privacy
 
 # Staff sign in through allauth too: its rate limits and, where enrolled, the second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("csp-report/", csp.csp_report, name="csp_report"),
     path("invitations/<str:token>/", joining.invitation, name="invitation"),
     path("invitations/mine/<int:pk>/accept/", joining.invitation_accept_mine, name="invitation_accept_mine"),
     path("communities/<slug:slug>/apply/", joining.community_apply, name="community_apply"),

@@ -25,6 +25,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from signals.models import Answer, Recognition, Signal, Status
+from signals.reports import neutralised
 
 MIN_CELL = 5
 MEASURES = ("signals", "recognitions", "escalations", "answers")
@@ -86,5 +87,6 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(out, fieldnames=[*KEYS, *MEASURES])
     writer.writeheader()
     for row in rows:
-        writer.writerow({name: "" if value is None else value for name, value in row.items()})
+        # Slugs may start with "-": every cell goes through the same formula guard as the other CSVs.
+        writer.writerow({name: "" if value is None else neutralised(value) for name, value in row.items()})
     return out.getvalue()

@@ -60,6 +60,7 @@ def _digests_for(world: World, role: str) -> list[str]:
 PAGES: dict[str, Screen | NotAPage] = {
     # community
     "healthz": NotAPage("JSON for the monitoring"),
+    "csp_report": NotAPage("answers POST only: browsers' Content Security Policy reports"),
     "invitation": Screen(("anonymous", "applicant"), at("invitation", lambda w: w.invitation_token)),
     "invitation_accept_mine": POST_ONLY,
     "community_apply": POST_ONLY,

@@ -48,6 +48,10 @@ TABLE: dict[str, dict[str, Answers]] = {
         "GET": answers(200),
         "POST": answers(405),
     },
+    "csp_report": {  # browsers' reports: anyone's, no CSRF token; an empty form is not a report
+        "GET": answers(405),
+        "POST": answers(400),
+    },
     "invitation": {
         "GET": answers(200),
         "POST": answers("back", {SIGNED_OUT: LOGIN, "applicant": "→home"}),

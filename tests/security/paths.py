@@ -29,6 +29,7 @@ def _signal(world: World) -> int:
 
 PATHS: dict[str, Path] = {
     "healthz": at("healthz"),
+    "csp_report": at("csp_report"),
     "invitation": at("invitation", lambda w: w.invitation_token),
     "invitation_accept_mine": at("invitation_accept_mine", lambda w: w.invitation),
     "community_apply": at("community_apply", _slug),
