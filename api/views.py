@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -87,7 +87,9 @@ ERROR_EXAMPLES = [
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad input."),
     401: OpenApiResponse(ErrorSerializer, description="Not signed in, or the token is not valid."),
-    403: OpenApiResponse(ErrorSerializer, description="Not allowed for your role."),
+    403: OpenApiResponse(
+        ErrorSerializer, description="Not allowed for your role, or a signed-in session's write without its CSRF token."
+    ),
     404: OpenApiResponse(ErrorSerializer, description="Unknown, or not in your communities."),
     413: OpenApiResponse(ErrorSerializer, description="The body is over 64 KiB."),
     429: OpenApiResponse(ErrorSerializer, description="Too many writes; see Retry-After."),
@@ -99,6 +101,9 @@ def _user(request: Request) -> User:
 
 
 class Pages(PageNumberPagination):
+    """20 to a page, ``page_size`` up to 100; a page past the last answers 404, one that is no number 400
+    (the lists' schemas say both)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -108,6 +113,20 @@ class Pages(PageNumberPagination):
         if number != "last" and (not number.isdigit() or int(number) < 1):
             raise ValidationError({"page": [_("A page is a whole number from 1.")]})
         return super().paginate_queryset(queryset, request, view)
+
+
+def paged(item: type[serializers.Serializer[Any]], name: str) -> serializers.Serializer[Any]:
+    """The schema of a page of ``item`` as ``Pages`` answers it (schemathesis held the API to its schema
+    and found these lists declared as bare arrays)."""
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
 
 
 def _listed_signals(user: User) -> QuerySet[Signal]:
@@ -135,7 +154,7 @@ class SignalListView(APIView):
     @extend_schema(
         operation_id="signals_list",
         parameters=SIGNAL_FILTERS,
-        responses={200: SignalSerializer(many=True), 401: ERRORS[401]},
+        responses={200: paged(SignalSerializer, "Signal"), **{c: ERRORS[c] for c in (400, 401, 404)}},
         description="Signals of your communities (liaisons: from `reported` on), without hidden or merged ones.",
         examples=[SIGNAL_EXAMPLE],
     )
@@ -265,7 +284,7 @@ class RecognitionView(APIView):
 
     @extend_schema(
         operation_id="recognitions_destroy",
-        responses={200: SignalSerializer, **{c: ERRORS[c] for c in (400, 401, 404, 429)}},
+        responses={200: SignalSerializer, **{c: ERRORS[c] for c in (400, 401, 403, 404, 429)}},
         description="Withdraw your recognition (not the reporter's own).",
     )
     def delete(self, request: Request, pk: int) -> Response:
@@ -333,7 +352,7 @@ class FollowView(APIView):
 
     @extend_schema(
         operation_id="follows_destroy",
-        responses={204: None, 401: ERRORS[401]},
+        responses={204: None, **{c: ERRORS[c] for c in (401, 403)}},
         description="Stop following; works also for a signal you can no longer see (204 either way).",
     )
     def delete(self, request: Request, pk: int) -> Response:
@@ -417,7 +436,7 @@ class NotificationListView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="At most 100."),
         ],
-        responses={200: NotificationSerializer(many=True), **{c: ERRORS[c] for c in (400, 401)}},
+        responses={200: paged(NotificationSerializer, "Notification"), **{c: ERRORS[c] for c in (400, 401, 404)}},
         description="Your notifications, latest event first.",
     )
     def get(self, request: Request) -> Response:
@@ -441,7 +460,7 @@ class NotificationReadView(APIView):
     @extend_schema(
         operation_id="notifications_read",
         request=None,
-        responses={200: NotificationSerializer, **{c: ERRORS[c] for c in (401, 404)}},
+        responses={200: NotificationSerializer, **{c: ERRORS[c] for c in (401, 403, 404)}},
         description="Mark one of your notifications read (again is fine).",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -456,7 +475,7 @@ class NotificationReadAllView(APIView):
     @extend_schema(
         operation_id="notifications_read_all",
         request=None,
-        responses={200: UnreadSerializer, 401: ERRORS[401]},
+        responses={200: UnreadSerializer, **{c: ERRORS[c] for c in (401, 403)}},
         description="Mark all your notifications read; answers the unread count (0).",
     )
     def post(self, request: Request) -> Response:
@@ -502,7 +521,7 @@ class DigestListView(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="At most 100."),
         ],
-        responses={200: DigestSerializer(many=True), **{c: ERRORS[c] for c in (400, 401)}},
+        responses={200: paged(DigestSerializer, "Digest"), **{c: ERRORS[c] for c in (400, 401, 404)}},
         description="Digest reports of your communities, newest first: sent ones for everyone in the community, "
         "drafts and approved ones for its coordinators.",
     )

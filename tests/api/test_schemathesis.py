@@ -1,20 +1,38 @@
 """Schemathesis drives every operation of the schema with generated input against a real gunicorn:
-whatever it sends, the API answers without a 5xx (a short profile; it runs in `make test`)."""
+whatever it sends, the API answers without a 5xx, with a status code, content type, headers and body
+the schema declares. A short run in `make test`; `make test-long` (HYPOTHESIS_PROFILE=long) sends many
+more examples of each operation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from community.models import Role
 from community.tokens import api_token_create
 from tests.servers import app_server
 from tests.signals.conftest import MakeMember
+
+EXAMPLES = {"short": 8, "long": 150}[os.environ.get("HYPOTHESIS_PROFILE", "short")]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture
@@ -35,9 +53,9 @@ def test_no_input_makes_the_api_fail(live: tuple[str, str]) -> None:
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
         def generated(case: Any) -> None:
             response = case.call(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
-            case.validate_response(response, checks=[not_a_server_error])
+            case.validate_response(response, checks=CHECKS)
 
         generated()
