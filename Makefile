@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 
-.PHONY: run test test-long bench bench-quick lint typecheck pytest services messages install install-dev clean
+.PHONY: run test test-long test-faults bench bench-quick lint typecheck pytest services messages install install-dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Knooppunt needs Python 3.11 or newer; set PYTHON=...")'
@@ -46,9 +46,13 @@ typecheck: install-dev
 
 pytest: install-dev services
 	@scripts/system-packages.sh
-	$(BIN)/pytest -n auto -p no:cacheprovider
+	$(BIN)/pytest -n auto -p no:cacheprovider -m "not faults"
 
 test: lint typecheck pytest
+
+# The fault tests: each kills or restarts a server or service (private ones, on ports of its own).
+test-faults: install-dev services
+	$(BIN)/pytest -n 2 -p no:cacheprovider -m faults tests
 
 # The bad-input fuzz tests with many more examples each (Hypothesis's "long" profile, tests/conftest.py).
 test-long: install-dev services

@@ -35,8 +35,8 @@ class DirectDispatch(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
-        """A frame to the client; a client that takes none for ``SEND_TIMEOUT_SECONDS`` is stalled and is let go.
+    async def send_json(self, content: Any, close: bool = False) -> None:
+        """An event to the client; a client that takes none for ``SEND_TIMEOUT_SECONDS`` is stalled and is let go.
 
         While a send waits on a client that does not read, every event for this socket queues in this
         process's memory (the channel layer's queue per socket has no bound), and uvicorn's keep-alive ping
@@ -45,7 +45,7 @@ class DirectDispatch(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         """
         try:
             async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
-                await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+                await super().send_json(content, close=close)
         except TimeoutError:
             raise StopConsumer from None
 

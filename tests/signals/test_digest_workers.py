@@ -139,6 +139,7 @@ def test_two_beat_ticks_for_the_same_slot_on_two_workers_make_one_digest_with_ea
     assert Counter(DigestItem.objects.values_list("signal_id", flat=True)) == {s.pk: 1 for s in signals}
 
 
+@pytest.mark.faults  # kills a process: make test-faults
 def test_a_worker_killed_while_sending_never_sends_a_recipient_two_copies(
     server_env: dict[str, str],
     community: Community,

@@ -164,6 +164,7 @@ def test_two_workers_and_a_doubled_sweep_escalate_each_of_200_signals_once(
     assert_escalated_exactly_once(signal_ids, told)
 
 
+@pytest.mark.faults  # kills a process: make test-faults
 def test_a_worker_killed_in_the_middle_of_a_sweep_is_restarted_and_every_signal_escalates_once(
     server_env: dict[str, str], at_the_rule: Callable[[int], tuple[list[int], set[int]]]
 ) -> None:

@@ -8,11 +8,13 @@ import json
 import os
 import signal as unix_signal
 import statistics
+import threading
 import time
 import uuid
 from contextlib import suppress
 from typing import Any
 
+import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -111,6 +113,42 @@ class Person:
                 await self.reader
 
 
+class PagePoller:
+    """Asks for one page every 100 ms in a thread, while in its ``with`` block; keeps the statuses."""
+
+    def __init__(self, base_url: str, path: str, session: str) -> None:
+        self.base_url, self.path, self.session = base_url, path, session
+        self.statuses: list[int] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _poll(self) -> None:
+        with httpx.Client(base_url=self.base_url, cookies={"sessionid": self.session}, timeout=10) as client:
+            while not self._stop.is_set():
+                try:
+                    self.statuses.append(client.get(self.path).status_code)
+                except httpx.HTTPError:
+                    self.statuses.append(0)
+                self._stop.wait(0.1)
+
+    def warm_up(self) -> None:
+        """The first page: gunicorn's worker imports Django only now, which takes seconds on a busy machine."""
+        with httpx.Client(base_url=self.base_url, cookies={"sessionid": self.session}, timeout=60) as client:
+            assert client.get(self.path).status_code == 200
+
+    def __enter__(self) -> PagePoller:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+
+
+@pytest.mark.faults  # kills a process: make test-faults
 def test_two_processes_share_messages_and_presence_and_a_killed_one_leaves_no_ghost(
     worker_redis_env: dict[str, str], signal: Signal, make_member: MakeMember
 ) -> None:
@@ -128,11 +166,9 @@ def test_two_processes_share_messages_and_presence_and_a_killed_one_leaves_no_gh
             await on_b.open()
             # Presence counts both people, whichever process holds their socket.
             await asyncio.gather(on_a.until(lambda: on_a.presence == 2, 10), on_b.until(lambda: on_b.presence == 2, 10))
-            # A client on A sends; the client on B receives it within a second.
+            # A client on A sends; the client on B receives it (how fast is for the benchmarks, S3 to S5).
             first = await on_a.send("Ook in Goirle: wachtlijst")
-            started = time.perf_counter()
-            await on_b.until(lambda: first in on_b.arrived, 1)
-            assert on_b.arrived[first] - started < 1
+            await on_b.until(lambda: first in on_b.arrived, 10)
 
             # 100 messages from people on A (20 people, 5 each: within the rate limit), one at a time.
             await asyncio.gather(*(person.open() for person in people))
@@ -141,7 +177,7 @@ def test_two_processes_share_messages_and_presence_and_a_killed_one_leaves_no_gh
                 person = people[number % len(people)]
                 sent_at = time.perf_counter()
                 client_id = await person.send(f"Bericht {number}")
-                await on_b.until(lambda client_id=client_id: client_id in on_b.arrived, 5)
+                await on_b.until(lambda client_id=client_id: client_id in on_b.arrived, 10)
                 latencies.append(on_b.arrived[client_id] - sent_at)
             await asyncio.gather(*(person.close() for person in people))
             await on_a.until(lambda: on_a.presence == 22, 10)  # 20 senders and the two readers
@@ -158,18 +194,20 @@ def test_two_processes_share_messages_and_presence_and_a_killed_one_leaves_no_gh
     assert stored.count() == 101
     assert len(set(stored.values_list("client_id", flat=True))) == 101
     report = {"median_ms": statistics.median(latencies) * 1000, "worst_ms": max(latencies) * 1000}
-    print(f"\nDelivery latency A -> B over 100 messages: {report}")  # quoted in the issue's note
-    assert report["median_ms"] < 1000
+    print(f"\nDelivery latency A -> B over 100 messages: {report}")  # for information: bench/ measures it
 
 
+@pytest.mark.faults  # kills a process: make test-faults
 def test_after_a_redis_restart_clients_reconnect_sync_and_have_every_accepted_message_once(
     server_env: dict[str, str], signal: Signal, make_member: MakeMember
 ) -> None:
     sender, reader = make_member("GM0766"), make_member("GM0785")
     with private_redis() as (port, redis_process):
         env = {**server_env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-        with app_process("uvicorn", env) as (url, _server):
+        with app_process("uvicorn", env) as (url, _server), app_process("gunicorn", env) as (web_url, _web):
             writer, watcher = Person(url, sender, signal.pk), Person(url, reader, signal.pk)
+            # The signal's page, asked for all along (gunicorn, on the same Redis): it must keep serving.
+            pages = PagePoller(web_url, f"/signals/{signal.pk}/", session_key(reader))
 
             async def scenario() -> None:
                 await writer.open()
@@ -188,8 +226,13 @@ def test_after_a_redis_restart_clients_reconnect_sync_and_have_every_accepted_me
                     watcher.until(lambda: bool(watcher.closes), HEARTBEAT_SECONDS + 5),
                 )
 
-            asyncio.run(scenario())
-            with private_redis(port):  # the same port, empty: everything in Redis is gone
+            pages.warm_up()
+            with pages:
+                asyncio.run(scenario())
+                down = len(pages.statuses)
+                time.sleep(1)  # a few more pages while Redis is away
+                assert len(pages.statuses) > down
+            with private_redis(port), pages:  # the same port, empty: everything in Redis is gone
 
                 async def after() -> None:
                     await asyncio.gather(
@@ -202,6 +245,8 @@ def test_after_a_redis_restart_clients_reconnect_sync_and_have_every_accepted_me
                 asyncio.run(after())
     stored = list(Message.objects.filter(signal=signal).order_by("pk").values_list("pk", flat=True))
     assert len(stored) == 4
+    print(f"\nThe page while Redis restarted: {len(pages.statuses)} requests, statuses {set(pages.statuses)}")
+    assert set(pages.statuses) == {200}, pages.statuses  # pages served before, during and after the restart
     assert sorted(writer.seen) == sorted(watcher.seen) == stored  # each accepted message, once
     # The server closed each socket when Redis went away (the last close, 1000, is the clients' own).
     assert writer.closes[0] in (1011, 1012, 1006) and watcher.closes[0] in (1011, 1012, 1006)
