@@ -35,7 +35,8 @@ def main() -> int:
     scale = arguments.scale or preset["scale"]
     seconds = arguments.seconds or preset["seconds"]
     repeats = arguments.repeats or int(preset["repeats"])
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP sink's every command
+    for noisy in ("mail.log", "weasyprint", "fontTools"):  # the SMTP sink's every command, each PDF page
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     started = time.monotonic()
     with smtp_server() as (mailbox, smtp_port):

@@ -72,7 +72,10 @@ def database_prepare(env: dict[str, str], *, scale: float, reuse: bool) -> bool:
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "bench_seed", "--scale", str(scale), "--seed", "1")
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
-        connection.execute(sql.SQL("COMMENT ON DATABASE {} IS %s").format(sql.Identifier(DATABASE)), [f"scale={scale}"])
+        comment = sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+            sql.Identifier(DATABASE), sql.Literal(f"scale={scale}")
+        )
+        connection.execute(comment)
     return True
 
 

@@ -113,8 +113,9 @@ class Client:
                 max_size=2**20,
                 ping_interval=None,  # the product's own heartbeat is what keeps it alive
             )
-        except (OSError, WebSocketException, TimeoutError):
+        except (OSError, WebSocketException, TimeoutError) as error:
             self.figures.failed_handshakes += 1
+            self.figures.errors[f"handshake: {str(error)[:80] or type(error).__name__}"] += 1
             return False
         self.figures.handshake_seconds.append(time.monotonic() - started)
         asyncio.get_running_loop().create_task(self.read(socket, socket.connection))

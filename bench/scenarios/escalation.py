@@ -112,7 +112,7 @@ def s6_escalation(context: Context) -> list[Row]:
 
     env = context.topology.env
     community = _community()
-    candidates = _rule_for(community, DIGEST_SIGNALS)
+    candidates = _rule_for(community, 20 if context.quick else DIGEST_SIGNALS)
     addresses = _targets(community)
     before = set(
         SignalEvent.objects.filter(signal__community=community, to_status=Status.ESCALATED).values_list("pk", flat=True)

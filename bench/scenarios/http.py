@@ -27,7 +27,8 @@ def _people(count: int) -> list[int]:
 
 
 def _busy_signals(count: int, minimum_messages: int = 50) -> list[int]:
-    """Listed signals with at least ``minimum_messages`` messages (the detail page of S1)."""
+    """Listed signals with at least ``minimum_messages`` messages, the fewest first: S1's detail page is
+    a signal with about fifty (the data has a few with thousands)."""
     from django.db.models import Count
 
     from signals.models import Signal, Status
@@ -37,7 +38,7 @@ def _busy_signals(count: int, minimum_messages: int = 50) -> list[int]:
         .exclude(status=Status.MERGED)
         .annotate(message_total=Count("messages"))
         .filter(message_total__gte=minimum_messages)
-        .order_by("-message_total", "pk")
+        .order_by("message_total", "pk")
         .values_list("pk", flat=True)[:count]
     )
 
