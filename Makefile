@@ -54,9 +54,9 @@ test: lint typecheck pytest
 test-faults: install-dev services
 	$(BIN)/pytest -n 2 -p no:cacheprovider -m faults tests
 
-# The bad-input fuzz tests with many more examples each (Hypothesis's "long" profile, tests/conftest.py).
+# The bad-input fuzz tests and schemathesis with many more examples each (Hypothesis's "long" profile).
 test-long: install-dev services
-	HYPOTHESIS_PROFILE=long $(BIN)/pytest -p no:cacheprovider tests/security
+	HYPOTHESIS_PROFILE=long $(BIN)/pytest -p no:cacheprovider tests/security tests/api/test_schemathesis.py
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache
