@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 
-.PHONY: run test test-long test-faults bench bench-quick lint typecheck pytest services messages install install-dev clean
+.PHONY: run test test-long test-faults audit bench bench-quick lint typecheck pytest services messages install install-dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Knooppunt needs Python 3.11 or newer; set PYTHON=...")'
@@ -53,6 +53,11 @@ test: lint typecheck pytest
 # The fault tests: each kills or restarts a server or service (private ones, on ports of its own).
 test-faults: install-dev services
 	$(BIN)/pytest -n 2 -p no:cacheprovider -m faults tests
+
+# Known vulnerabilities in the installed dependencies: a report for CI's log, never a failure (an advisory
+# published today must not stop a build; the issue's note lists what it found).
+audit: install-dev
+	-timeout 300 $(BIN)/pip-audit --progress-spinner off --skip-editable
 
 # The bad-input fuzz tests and schemathesis with many more examples each (Hypothesis's "long" profile).
 test-long: install-dev services
