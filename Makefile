@@ -44,9 +44,10 @@ lint: install-dev
 typecheck: install-dev
 	DEBUG=True $(BIN)/mypy community signals api
 
+# Three workers on two cores: many tests wait on servers, workers and a browser they start.
 pytest: install-dev services
 	@scripts/system-packages.sh
-	$(BIN)/pytest -n auto -p no:cacheprovider -m "not faults"
+	$(BIN)/pytest -n 3 -p no:cacheprovider -m "not faults" --durations=15
 
 test: lint typecheck pytest
 

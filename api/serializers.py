@@ -104,7 +104,9 @@ class SignalSerializer(serializers.ModelSerializer[Signal]):
     author = serializers.SerializerMethodField()
     counts = CountsSerializer(source="*", read_only=True)
     progress = serializers.SerializerMethodField(help_text="How far the signal is from the escalation rule.")
-    merged_into: serializers.PrimaryKeyRelatedField[Signal] = serializers.PrimaryKeyRelatedField(read_only=True)
+    merged_into: serializers.PrimaryKeyRelatedField[Signal] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     created = serializers.DateTimeField(source="created_at", read_only=True)
     updated = serializers.DateTimeField(source="updated_at", read_only=True)
     last_activity = serializers.DateTimeField(source="last_activity_at", read_only=True)

@@ -352,7 +352,7 @@ class FollowView(APIView):
 
     @extend_schema(
         operation_id="follows_destroy",
-        responses={204: None, **{c: ERRORS[c] for c in (401, 403)}},
+        responses={204: None, **{c: ERRORS[c] for c in (401, 403, 404)}},
         description="Stop following; works also for a signal you can no longer see (204 either way).",
     )
     def delete(self, request: Request, pk: int) -> Response:

@@ -2,7 +2,7 @@
 and client message type, against the one table in tests/security/matrix.py.
 
 The URL configuration and the WebSocket routes are enumerated, so a route added without a line in the
-table fails the build. Size (``MATRIX_*_CELLS``): 2,387 HTTP cells (107 URL patterns outside the admin ×
+table fails the build. Size (``MATRIX_*_CELLS``): 2,409 HTTP cells (108 URL patterns outside the admin ×
 their methods × 11 roles); the admin's 137 patterns × 2 roles + 3 admin pages × 12 people (310); 128 WebSocket
 cells (55 connections, 73 client messages). The id sweeps ask 7 endpoints about ids 1 to the highest + 3,
 6 random and 5 huge ones each (over 150 asks, asserted).
@@ -42,7 +42,7 @@ from tests.security.matrix import (
 from tests.security.paths import PATHS
 from tests.security.world import ROLES, World, build_world
 
-MATRIX_HTTP_CELLS = 2387  # 107 URL patterns outside the admin × their methods (GET, POST and more) × 11 roles
+MATRIX_HTTP_CELLS = 2409  # 108 URL patterns outside the admin × their methods (GET, POST and more) × 11 roles
 MATRIX_WS_CELLS = 128  # 2 routes: 5 targets × 11 roles to connect, and 73 message cells
 HTTP_CELLS = sum(len(roles) for methods in TABLE.values() for roles in methods.values())
 WS_CELLS = sum(len(roles) for targets in WS_CONNECT.values() for roles in targets.values()) + sum(
