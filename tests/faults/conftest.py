@@ -28,11 +28,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from community.models import Municipality, Region, User
+from community.models import Community, Municipality, Organisation, OrganisationKind, Region, User
 from signals.models import Signal, Theme
 from signals.services import signal_create
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from tests.servers import ROOT, _wait_for_port, closed_port_url, free_port, publishing_to
+from tests.servers import ROOT, closed_port_url, free_port, private_redis, publishing_to
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TEMPLATE = "knooppunt_faults_template"
@@ -101,50 +101,11 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class PrivateRedis:
-    """A redis-server of one test, memory only; ``restart`` brings it back empty on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="knooppunt-redis-"))
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        command += ["--appendonly", "no", "--dir", str(self.folder)]
-        log = self.folder / "redis.log"
-        with log.open("ab") as output:
-            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        _wait_for_port(self.port, self.process, log, "redis-server")
-
-    def kill(self) -> None:
-        """SIGKILL: every connection drops at once and everything it held is gone."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def restart(self) -> None:
-        self.kill()
-        self.start()
-
-    def close(self) -> None:
-        self.kill()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
 @pytest.fixture
-def private_redis_server() -> Iterator[PrivateRedis]:
-    server = PrivateRedis()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.close()
+def private_redis_url() -> Iterator[str]:
+    """A redis-server of this test's own (tests.servers.private_redis: memory only, a free port)."""
+    with private_redis() as (port, _process):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @dataclass
@@ -152,7 +113,7 @@ class Stack:
     """What a fault test's server processes share: their environment, and the services behind it."""
 
     postgres: PrivatePostgres
-    redis: PrivateRedis
+    redis_url: str
     database: str
     env: dict[str, str] = field(default_factory=dict)
 
@@ -170,7 +131,7 @@ def _point_default_connection(settings_dict: dict[str, Any]) -> None:
 
 @pytest.fixture
 def stack(
-    private_postgres: PrivatePostgres, private_redis_server: PrivateRedis, django_db_blocker: Any, settings: Any
+    private_postgres: PrivatePostgres, private_redis_url: str, django_db_blocker: Any, settings: Any
 ) -> Iterator[Stack]:
     """A private database (a copy of the migrated template) and Redis for this test's processes and for
     this process: its ORM, cache, channel layer and published tasks all go there."""
@@ -182,28 +143,42 @@ def stack(
     private_postgres.execute(
         sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(database), sql.Identifier(TEMPLATE))
     )
-    env = {"DATABASE_URL": private_postgres.url(database), "REDIS_URL": private_redis_server.url}
+    env = {"DATABASE_URL": private_postgres.url(database), "REDIS_URL": private_redis_url}
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["LOCATION"] = private_redis_server.url
+    caches["default"]["LOCATION"] = private_redis_url
     settings.CACHES = caches
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
     # The servers' own prefix (community/settings.py): what this process publishes, their sockets hear.
-    layers["default"]["CONFIG"].update(hosts=[private_redis_server.url], prefix="knooppunt0")
+    layers["default"]["CONFIG"].update(hosts=[private_redis_url], prefix="knooppunt0")
     settings.CHANNEL_LAYERS = layers
     saved = copy.deepcopy(connections["default"].settings_dict)
     private = {**saved, "NAME": database, "HOST": "127.0.0.1", "PORT": private_postgres.port}
     private["USER"], private["PASSWORD"] = "postgres", ""
     # No pool in this process: a stopped server must not leave it holding dead connections.
     private["OPTIONS"] = {"connect_timeout": 5}
-    with django_db_blocker.unblock(), publishing_to(private_redis_server.url):
+    with django_db_blocker.unblock(), publishing_to(private_redis_url):
         _point_default_connection(private)
         try:
-            yield Stack(private_postgres, private_redis_server, database, env)
+            yield Stack(private_postgres, private_redis_url, database, env)
         finally:
             _point_default_connection(saved)
     if not private_postgres.running:
         private_postgres.start()
     private_postgres.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
+
+
+def recognisers(community: Community, codes: list[str]) -> list[User]:
+    """A member of ``community`` for each CBS code, living there, each with an organisation of their own."""
+    people = []
+    for code in codes:
+        organisation = Organisation.objects.create(
+            name=f"Organisatie {code} {uuid.uuid4().hex[:6]}", kind=OrganisationKind.VLUCHTELINGENWERK
+        )
+        person = UserFactory(organisation=organisation)
+        person.municipalities.set([Municipality.objects.get(cbs_code=code)])
+        MembershipFactory(user=person, community=community)
+        people.append(person)
+    return people
 
 
 def discussion(people: int) -> tuple[Signal, list[User]]:

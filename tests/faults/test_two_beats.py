@@ -23,12 +23,12 @@ from django.db.models import Count
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from community.models import Community, Municipality, Organisation, OrganisationKind, Role, User
+from community.models import Community, Municipality, Role, User
 from notifications.models import Kind, Notification
 from signals.digests import slot_due
 from signals.models import Digest, DigestItem, EventKind, Recognition, Signal, SignalEvent, Status, Theme
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from tests.faults.conftest import Stack
+from tests.faults.conftest import Stack, recognisers
 from tests.servers import BIN, _child, celery_worker, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.real_workers, pytest.mark.timeout(240)]
@@ -118,24 +118,11 @@ def at_the_rule(community: Community, people: list[User], count: int, label: str
     return signals
 
 
-def recognisers(community: Community) -> list[User]:
-    people = []
-    for code in PLACES:
-        organisation = Organisation.objects.create(
-            name=f"Organisatie {code} {uuid.uuid4().hex[:6]}", kind=OrganisationKind.VLUCHTELINGENWERK
-        )
-        person = UserFactory(organisation=organisation)
-        person.municipalities.set([Municipality.objects.get(cbs_code=code)])
-        MembershipFactory(user=person, community=community)
-        people.append(person)
-    return people
-
-
 def test_two_beats_over_ten_periods_escalate_each_signal_once_and_compile_each_slot_once(stack: Stack) -> None:
     every_second([SWEEP, COMPILE])
     made = communities(PERIODS)
     slots_one_per_second(made, timezone.now() + datetime.timedelta(days=1))  # none due while processes start
-    people = {community.pk: recognisers(community) for community in made}
+    people = {community.pk: recognisers(community, list(PLACES)) for community in made}
     signal_ids = [s.pk for c in made for s in at_the_rule(c, people[c.pk], 3, "0")]
     name = uuid.uuid4().hex[:6]
     with celery_worker(stack.env, f"a-{name}") as first, celery_worker(stack.env, f"b-{name}") as second:
