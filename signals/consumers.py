@@ -235,8 +235,9 @@ class SignalConsumer(DirectDispatch):
         if payloads is None:
             await self.close(code=CLOSE_NOT_YOURS)
             return
-        for payload in payloads:
-            await self.send_json({"type": "message.new", "message": payload})
+        async with self.in_turn():
+            for payload in payloads:
+                await self.send_json({"type": "message.new", "message": payload})
 
     async def _typing(self) -> None:
         now = time.monotonic()

@@ -14,6 +14,7 @@ from django.test import Client
 from community.asgi import application
 from community.memberships import membership_remove
 from community.models import Membership, Role, User
+from community.realtime import OUTBOX_FRAMES
 from signals.models import Message, Signal
 from tests.factories import session_key
 from tests.signals.conftest import MakeMember
@@ -234,6 +235,27 @@ async def test_presence_counts_people_not_tabs_across_comings_and_goings(
     await presence_reaches(first, 1)
     await first.disconnect()
     await second_tab.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_replay_longer_than_the_outbox_arrives_whole_and_in_order(
+    signal: Signal, make_member: MakeMember
+) -> None:
+    """A sync after a long absence sends more frames at once than wait for a client (``OUTBOX_FRAMES``):
+    the replay waits for room, where an event burst that size would let the client go."""
+    member = await sync_to_async(make_member)("GM0766")
+    count = OUTBOX_FRAMES * 2 + 7
+    await sync_to_async(Message.objects.bulk_create)(
+        Message(signal=signal, author=member, body=f"bericht {number}") for number in range(count)
+    )
+    socket, connected, _ = await connect(signal.pk, member)
+    assert connected
+    await socket.send_json_to({"type": "sync", "after": 0})
+    replayed = [(await receive(socket))["message"]["body_html"] for _ in range(count)]
+    assert replayed == [f"<p>bericht {number}</p>" for number in range(count)]
+    await socket.send_json_to({"type": "sync", "after": 0})  # still open, and again
+    assert (await receive(socket))["message"]["body_html"] == "<p>bericht 0</p>"
+    await socket.disconnect()
 
 
 @pytest.mark.asyncio
