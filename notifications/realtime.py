@@ -74,7 +74,7 @@ def pushed_after_commit(notification_ids: list[int]) -> None:
 
     def push() -> None:
         notifications = list(
-            Notification.objects.filter(pk__in=notification_ids).select_related("recipient").order_by("pk")
+            Notification.objects.filter(pk__in=notification_ids).select_related("recipient", "community").order_by("pk")
         )
         counts = unread_counts({n.recipient_id for n in notifications})
         events = []

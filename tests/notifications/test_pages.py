@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from community.models import User
 from community.tokens import api_token_create
 from notifications.models import Frequency, Kind, Notification
 from notifications.services import preferences_of, unsubscribe_token
+from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.conftest import Tell
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +158,21 @@ def test_the_api_lists_my_notifications_and_marks_them_read(tell: Tell, bob: Use
     assert client.post("/api/v1/notifications/read/").json() == {"unread": 0}
     assert Notification.objects.get(pk=theirs).read_at is None
     assert Client().get("/api/v1/notifications/").status_code == 401
+
+
+@pytest.mark.parametrize("people", [2, 12])
+def test_the_live_push_costs_the_same_queries_for_two_recipients_or_twelve(
+    tell: Tell, alice: User, people: int, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Pushing notifications to their recipients' tabs reads them with their community, in one query and
+    the unread counts in another, however many were told (it ran one more query per recipient, on the
+    socket server's one database thread: docs/performance.md, S3)."""
+    recipients = UserFactory.create_batch(people)
+    for person in recipients:
+        MembershipFactory(user=person, community=alice.memberships.get().community)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        tell(recipients, kind=Kind.MENTION, actor=alice)
+    (push,) = [callback for callback in callbacks if callback.__qualname__ == "pushed_after_commit.<locals>.push"]
+    with CaptureQueriesContext(connection) as queries:
+        push()
+    assert len(queries) == 2, [query["sql"] for query in queries]
