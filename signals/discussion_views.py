@@ -70,7 +70,7 @@ def message_action(request: HttpRequest, pk: int, message_pk: int) -> HttpRespon
             messages.error(request, _("Unknown action."))
     except ValidationError as error:
         messages.error(request, error.messages[0])
-    return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+    return redirect(message)
 
 
 @login_required
@@ -92,9 +92,9 @@ def message_edit(request: HttpRequest, pk: int, message_pk: int) -> HttpResponse
         except ValidationError as error_raised:
             error = error_raised.messages[0]
         else:
-            return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+            return redirect(message)
     elif not discussion.may_edit_message(user, message):
         messages.error(request, discussion.edit_window_over().messages[0])
-        return redirect(f"{reverse('signal_detail', args=[pk])}#message-{message.pk}")
+        return redirect(message)
     context = {"signal": message.signal, "message": message, "body": body, "error": error, "findings": findings}
     return render(request, "signals/message_edit.html", context, status=400 if error or findings else 200)

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -317,6 +318,10 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk} on {self.signal_id}"
+
+    def get_absolute_url(self) -> str:
+        """The message on its signal's page, in the window of the discussion that holds it."""
+        return reverse("signal_detail", args=[self.signal_id]) + f"?upto={self.pk}#message-{self.pk}"
 
     @property
     def visible(self) -> bool:

@@ -85,7 +85,7 @@ def message_posted(message: Message, *, mentioned: Iterable[int]) -> None:
     signal = message.signal
     mentioned_ids = set(mentioned)
     visible = who_may_see(signal, concerned(signal) | mentioned_ids)
-    url = reverse("signal_detail", args=[signal.pk]) + f"#message-{message.pk}"
+    url = message.get_absolute_url()
     if mentioned_ids & visible:
         notify(_event(signal, Kind.MENTION, message.author, url=url), mentioned_ids & visible)
     notify(_event(signal, Kind.MESSAGE, message.author, url=url), visible - mentioned_ids)
@@ -95,7 +95,7 @@ def mentions_added(message: Message, user_ids: Iterable[int]) -> None:
     """People newly mentioned when the author corrected a message."""
     signal = message.signal
     visible = who_may_see(signal, user_ids)
-    url = reverse("signal_detail", args=[signal.pk]) + f"#message-{message.pk}"
+    url = message.get_absolute_url()
     notify(_event(signal, Kind.MENTION, message.author, url=url), visible)
 
 

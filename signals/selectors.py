@@ -178,6 +178,51 @@ class MessageView:
         )
 
 
+# Messages on a signal's page at once: the latest, with links to earlier ones (a long discussion rendered
+# whole took a second of the server's time per page view: docs/performance.md, S1).
+DISCUSSION_PAGE = 50
+
+
+@dataclass(frozen=True)
+class DiscussionPage:
+    """A window of the discussion: the latest ``DISCUSSION_PAGE`` messages, or as many up to a message.
+
+    ``latest`` when no message comes after the window (the page is then live); ``earlier_upto`` and
+    ``later_upto`` end the windows before and after it (``later_upto`` ``None`` when the next is the latest).
+    """
+
+    items: list[MessageView]
+    latest: bool
+    earlier_upto: int | None
+    later_upto: int | None
+
+
+def discussion_page(signal: Signal, *, upto: int | None = None, size: int = DISCUSSION_PAGE) -> DiscussionPage:
+    """The page's window: the latest messages, unless message ``upto`` is older than those; then the
+    messages up to and including it (a link to an older message shows it, with what led up to it)."""
+    messages = Message.objects.filter(signal=signal).select_related("author")
+    newest_first = list(messages.order_by("-pk")[: size + 1])
+    later: list[int] = []
+    if upto is not None and len(newest_first) > size and upto < newest_first[size - 1].pk:
+        window = list(messages.filter(pk__lte=upto).order_by("-pk")[: size + 1])
+    else:
+        window = []
+    if window:  # before the first message, there is no window: the latest, then
+        newest_first = window
+        later = list(
+            Message.objects.filter(signal=signal, pk__gt=upto).order_by("pk").values_list("pk", flat=True)[: size + 1]
+        )
+    shown = newest_first[:size][::-1]
+    for message in shown:
+        message.signal = signal  # one signal for all: no query per message for its community
+    return DiscussionPage(
+        items=[MessageView.of(message) for message in shown],
+        latest=not later,
+        earlier_upto=shown[0].pk - 1 if len(newest_first) > size else None,
+        later_upto=later[size - 1] if len(later) > size else None,
+    )
+
+
 def discussion(signal: Signal, *, after: int | None = None, limit: int = 500) -> list[MessageView]:
     """The signal's messages in order (those after the id ``after``), for the page, the API and resyncs."""
     messages = Message.objects.filter(signal=signal).select_related("author").order_by("pk")

@@ -82,10 +82,20 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 ANSWERABLE = frozenset({Status.ANSWERED, Status.CLOSED})
 
 
+def _upto(request: HttpRequest) -> int | None:
+    """The discussion window asked for (``?upto=<message id>``); anything else, or an htmx swap after a
+    change, shows the latest messages."""
+    upto = request.GET.get("upto", "")
+    if request.htmx or not (upto.isascii() and upto.isdecimal() and len(upto) <= 18):  # type: ignore[attr-defined]
+        return None
+    return int(upto)
+
+
 def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> dict[str, Any]:
     user = _user(request)
     community = signal.community
-    discussion_items = selectors.discussion(signal)
+    page = selectors.discussion_page(signal, upto=_upto(request))
+    discussion_items = page.items
     events = list(signal.events.select_related("related_signal").order_by("created_at", "pk"))
     return {
         "signal": signal,
@@ -116,6 +126,7 @@ def _detail_context(request: HttpRequest, signal: Signal, error: str = "") -> di
         and bool(signal.author and signal.author.pseudonymous),
         "outcomes": Outcome.choices,
         "discussion": discussion_items,
+        "discussion_page": page,
         # Own messages still in their edit window (0: the stand-in of the live-message actions below).
         "editable_ids": {0} | {i.message.pk for i in discussion_items if may_edit_message(user, i.message)},
         "placeholder_mine": Message(pk=0, signal=signal, author=user),

@@ -7,7 +7,8 @@
 
 const root = document.getElementById("discussion");
 
-if (root && "WebSocket" in window) {
+// An earlier window of a long discussion is not live (the section has no socket then).
+if (root && root.dataset.socket && "WebSocket" in window) {
   const text = root.dataset;
   const list = document.getElementById("messages");
   const form = root.querySelector("form.message-form");

@@ -130,5 +130,5 @@ def test_a_message_posted_in_one_process_reaches_the_bell_in_another(
         event = asyncio.run(scenario(url_a, url_b))
     assert event["type"] == "notification.new" and event["unread"] == 1
     assert event["notification"]["kind"] == "message"
-    assert event["notification"]["url"].startswith(f"/signals/{signal.pk}/#message-")
+    assert event["notification"]["url"].startswith(f"/signals/{signal.pk}/?upto=")
     assert Notification.objects.get(recipient=bob).kind == Kind.MESSAGE

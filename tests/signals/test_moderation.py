@@ -300,7 +300,7 @@ def test_the_queue_flow_without_javascript(
     client.post(reverse("message_action", args=[signal.pk, message.pk]), {"action": "flag", "reason": "Onaardig"})
     _english(client, moderator)
     html = client.get(reverse("moderation")).content.decode()
-    assert f'href="{reverse("signal_detail", args=[signal.pk])}#message-{message.pk}"' in html
+    assert f'href="{reverse("signal_detail", args=[signal.pk])}?upto={message.pk}#message-{message.pk}"' in html
     assert "Bel gewoon de wethouder" in html and "Onaardig" in html and "1 flag" in html
     assert 'for="hide-reason-message-' in html and 'for="dismiss-reason-message-' in html
     action = reverse("moderation_action", args=["message", message.pk])

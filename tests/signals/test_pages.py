@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from community.models import Community, Municipality, Role, User, UserKind
-from signals.models import Lesson, Recognition, Signal, Status, Theme
+from signals.models import Lesson, Message, Recognition, Signal, Status, Theme
+from signals.selectors import DISCUSSION_PAGE
 from signals.services import recognition_add, signal_create
 from signals.workflow import signal_transition
 from tests.signals.conftest import MakeMember
@@ -432,3 +433,69 @@ def test_liaisons_get_no_follow_button(client: Client, signal: Signal, make_memb
         .content.decode()
     )
     assert 'id="follow"' not in html
+
+
+# --- a long discussion, in windows ------------------------------------------------------
+
+
+def long_discussion(signal: Signal, author: User, count: int) -> list[int]:
+    Message.objects.bulk_create(Message(signal=signal, author=author, body=f"bericht {n}") for n in range(count))
+    return list(Message.objects.filter(signal=signal).order_by("pk").values_list("pk", flat=True))
+
+
+def shown(html: str, ids: list[int]) -> list[int]:
+    return [pk for pk in ids if f'id="entry-{pk}"' in html]
+
+
+def test_a_long_discussion_opens_on_its_latest_messages_live_with_a_link_to_earlier_ones(
+    client: Client, signal: Signal, make_member: MakeMember, django_assert_max_num_queries: Any
+) -> None:
+    member = make_member()
+    ids = long_discussion(signal, member, DISCUSSION_PAGE + 20)
+    logged_in(client, member)
+    with django_assert_max_num_queries(25):
+        html = client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    assert shown(html, ids) == ids[-DISCUSSION_PAGE:]  # the newest, not the first 50
+    assert f'data-socket="/ws/signals/{signal.pk}/"' in html
+    earlier = ids[-DISCUSSION_PAGE] - 1
+    assert f'href="?upto={earlier}#discussion">Earlier messages</a>' in html
+    assert "Latest messages" not in html
+
+    # The window before: not live; links onward and back to the latest.
+    html = client.get(reverse("signal_detail", args=[signal.pk]), {"upto": earlier}).content.decode()
+    assert shown(html, ids) == ids[:20]
+    assert "data-socket" not in html and "Earlier messages" not in html
+    assert f'href="{reverse("signal_detail", args=[signal.pk])}#discussion">Latest messages</a>' in html
+    assert "Later messages" not in html  # the next window is the latest
+
+
+def test_every_message_has_a_link_to_the_window_that_holds_it(
+    client: Client, signal: Signal, make_member: MakeMember
+) -> None:
+    member = make_member()
+    ids = long_discussion(signal, member, 3 * DISCUSSION_PAGE)
+    logged_in(client, member)
+    old = Message.objects.get(pk=ids[7])
+    assert old.get_absolute_url() == f"/signals/{signal.pk}/?upto={old.pk}#message-{old.pk}"
+    html = client.get(old.get_absolute_url()).content.decode()
+    assert shown(html, ids) == ids[:8] and f'id="message-{old.pk}"' in html
+    later = ids[7 + DISCUSSION_PAGE]
+    assert f'href="?upto={later}#discussion">Later messages</a>' in html
+    html = client.get(reverse("signal_detail", args=[signal.pk]), {"upto": later}).content.decode()
+    assert shown(html, ids) == ids[8 : 8 + DISCUSSION_PAGE] and "data-socket" not in html
+    # A recent message's link opens the latest window, live.
+    recent = Message.objects.get(pk=ids[-3])
+    html = client.get(recent.get_absolute_url()).content.decode()
+    assert shown(html, ids) == ids[-DISCUSSION_PAGE:] and "data-socket" in html
+
+
+@pytest.mark.parametrize("upto", ["abc", "-5", "1" * 40, "١٢", "0"])
+def test_a_window_asked_for_in_a_way_that_makes_no_sense_is_the_latest(
+    client: Client, signal: Signal, make_member: MakeMember, upto: str
+) -> None:
+    member = make_member()
+    ids = long_discussion(signal, member, DISCUSSION_PAGE + 5)
+    logged_in(client, member)
+    response = client.get(reverse("signal_detail", args=[signal.pk]), {"upto": upto})
+    assert response.status_code == 200
+    assert shown(response.content.decode(), ids) == ids[-DISCUSSION_PAGE:]

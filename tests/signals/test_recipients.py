@@ -51,7 +51,7 @@ def test_a_message_tells_the_reporter_recognisers_participants_and_followers_not
     assert told(Kind.MESSAGE) == {cast[n].pk for n in ("reporter", "participant", "follower")}
     notification = Notification.objects.get(recipient=cast["reporter"], kind=Kind.MESSAGE)
     assert notification.actor_label == "Rita Recogniser"
-    assert notification.url.startswith(f"/signals/{signal.pk}/#message-")
+    assert notification.url.startswith(f"/signals/{signal.pk}/?upto=")
     assert notification.title == signal.title
 
 
