@@ -44,10 +44,11 @@ lint: install-dev
 typecheck: install-dev
 	DEBUG=True $(BIN)/mypy community signals api
 
-# Three workers on two cores: many tests wait on servers, workers and a browser they start.
+# Three workers on two cores: many tests wait on servers, workers and a browser they start. Work stealing:
+# the few long tests (a browser scanning every page of a role) do not leave one worker finishing alone.
 pytest: install-dev services
 	@scripts/system-packages.sh
-	$(BIN)/pytest -n 3 -p no:cacheprovider -m "not faults" --durations=15
+	$(BIN)/pytest -n 3 --dist worksteal -p no:cacheprovider -m "not faults" --durations=15
 
 test: lint typecheck pytest
 

@@ -438,8 +438,11 @@ def test_liaisons_get_no_follow_button(client: Client, signal: Signal, make_memb
 # --- a long discussion, in windows ------------------------------------------------------
 
 
-def long_discussion(signal: Signal, author: User, count: int) -> list[int]:
-    Message.objects.bulk_create(Message(signal=signal, author=author, body=f"bericht {n}") for n in range(count))
+def long_discussion(client: Client, signal: Signal, make_member: MakeMember, count: int) -> list[int]:
+    """``count`` messages on ``signal`` by a member, who is signed in on ``client``; their ids in order."""
+    member = make_member()
+    Message.objects.bulk_create(Message(signal=signal, author=member, body=f"bericht {n}") for n in range(count))
+    logged_in(client, member)
     return list(Message.objects.filter(signal=signal).order_by("pk").values_list("pk", flat=True))
 
 
@@ -450,9 +453,7 @@ def shown(html: str, ids: list[int]) -> list[int]:
 def test_a_long_discussion_opens_on_its_latest_messages_live_with_a_link_to_earlier_ones(
     client: Client, signal: Signal, make_member: MakeMember, django_assert_max_num_queries: Any
 ) -> None:
-    member = make_member()
-    ids = long_discussion(signal, member, DISCUSSION_PAGE + 20)
-    logged_in(client, member)
+    ids = long_discussion(client, signal, make_member, DISCUSSION_PAGE + 20)
     with django_assert_max_num_queries(25):
         html = client.get(reverse("signal_detail", args=[signal.pk])).content.decode()
     assert shown(html, ids) == ids[-DISCUSSION_PAGE:]  # the newest, not the first 50
@@ -472,9 +473,7 @@ def test_a_long_discussion_opens_on_its_latest_messages_live_with_a_link_to_earl
 def test_every_message_has_a_link_to_the_window_that_holds_it(
     client: Client, signal: Signal, make_member: MakeMember
 ) -> None:
-    member = make_member()
-    ids = long_discussion(signal, member, 3 * DISCUSSION_PAGE)
-    logged_in(client, member)
+    ids = long_discussion(client, signal, make_member, 3 * DISCUSSION_PAGE)
     old = Message.objects.get(pk=ids[7])
     assert old.get_absolute_url() == f"/signals/{signal.pk}/?upto={old.pk}#message-{old.pk}"
     html = client.get(old.get_absolute_url()).content.decode()
@@ -493,9 +492,7 @@ def test_every_message_has_a_link_to_the_window_that_holds_it(
 def test_a_window_asked_for_in_a_way_that_makes_no_sense_is_the_latest(
     client: Client, signal: Signal, make_member: MakeMember, upto: str
 ) -> None:
-    member = make_member()
-    ids = long_discussion(signal, member, DISCUSSION_PAGE + 5)
-    logged_in(client, member)
+    ids = long_discussion(client, signal, make_member, DISCUSSION_PAGE + 5)
     response = client.get(reverse("signal_detail", args=[signal.pk]), {"upto": upto})
     assert response.status_code == 200
     assert shown(response.content.decode(), ids) == ids[-DISCUSSION_PAGE:]
